@@ -1,0 +1,15 @@
+"""nnfundamentals' NumPy implementation: neural networks with manual backprop, mirroring torch's API."""
+
+from scratch import nn
+from scratch.gradcheck import GradcheckError, gradcheck
+from scratch.random import Generator, default_generator, initial_seed, manual_seed
+
+__all__ = [
+    "Generator",
+    "GradcheckError",
+    "default_generator",
+    "gradcheck",
+    "initial_seed",
+    "manual_seed",
+    "nn",
+]

@@ -1,0 +1,89 @@
+"""Check a manual backward against finite differences (~ torch.autograd.gradcheck).
+
+For every output element k, ``backward`` with the unit vector e_k gives row k of
+the analytical Jacobian.  For every input element j, central differences
+(f(x + ε e_j) − f(x − ε e_j)) / 2ε give column j of the numerical Jacobian.  They
+must agree elementwise: |analytical − numerical| ≤ atol + rtol·|numerical|.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from scratch.nn.module import Array, Module, Parameter
+
+
+class GradcheckError(RuntimeError):
+    """The analytical and numerical Jacobians disagree."""
+
+
+def _numerical_jacobian(f: Callable[[], Array], x: Array, eps: float) -> Array:
+    """Columns (f(x + ε e_j) − f(x − ε e_j)) / 2ε; ``x`` is perturbed in place and restored."""
+    flat = x.reshape(-1)
+    columns = []
+    for j in range(flat.size):
+        original = flat[j]
+        flat[j] = original + eps
+        plus = np.array(f(), dtype=np.float64).reshape(-1)
+        flat[j] = original - eps
+        minus = np.array(f(), dtype=np.float64).reshape(-1)
+        flat[j] = original
+        columns.append((plus - minus) / (2 * eps))
+    return np.stack(columns, axis=1) if columns else np.zeros((0, 0))
+
+
+def gradcheck(
+    fn: Module,
+    inputs: Array | Sequence[Any],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+) -> bool:
+    """Compare ``fn.backward`` with central differences, for ``inputs[0]`` and every parameter of ``fn``.
+
+    ``fn`` is anything with ``fn(*inputs)`` and ``fn.backward(grad_output) -> dL/d inputs[0]``:
+    a layer, a model or a loss (the other inputs, such as a target, are held fixed).
+    Like torch, it needs float64 values: float32 differences are too coarse.
+    Returns True, or raises GradcheckError (returns False with ``raise_exception=False``).
+    """
+    args = list(inputs) if isinstance(inputs, (tuple, list)) else [inputs]
+    x = args[0]
+    params: list[Parameter] = list(fn.parameters()) if isinstance(fn, Module) else []
+    for name, array in [("inputs[0]", x)] + [(f"parameter {i}", p.data) for i, p in enumerate(params)]:
+        if not isinstance(array, np.ndarray) or array.dtype != np.float64:
+            raise TypeError(f"gradcheck needs float64 arrays; {name} is {getattr(array, 'dtype', type(array))}")
+
+    saved_grads = [p.grad for p in params]
+    try:
+        out = np.asarray(fn(*args))
+        analytical: list[list[Array]] = [[] for _ in range(1 + len(params))]
+        for k in range(out.size):
+            for p in params:
+                p.grad = None
+            fn(*args)
+            unit = np.zeros(out.size, dtype=out.dtype)
+            unit[k] = 1
+            dx = fn.backward(unit.reshape(out.shape))
+            analytical[0].append(np.asarray(dx, dtype=np.float64).reshape(-1))
+            for i, p in enumerate(params, start=1):
+                grad = np.zeros(p.shape) if p.grad is None else p.grad
+                analytical[i].append(grad.reshape(-1))
+        targets = [("input 0", x)] + [(f"parameter {i}", p.data) for i, p in enumerate(params)]
+        for (name, array), rows in zip(targets, analytical, strict=True):
+            a = np.stack(rows) if rows else np.zeros((0, array.size))
+            n = _numerical_jacobian(lambda: fn(*args), array, eps)
+            n = n.reshape(a.shape)
+            if not np.all(np.abs(a - n) <= atol + rtol * np.abs(n)):
+                if raise_exception:
+                    raise GradcheckError(
+                        f"Jacobian mismatch for output 0 with respect to {name},\nnumerical:\n{n}\nanalytical:\n{a}"
+                    )
+                return False
+    finally:
+        for p, grad in zip(params, saved_grads, strict=True):
+            p.grad = grad
+    return True

@@ -1,0 +1,54 @@
+"""Sequential (~ torch.nn.Sequential): the chain rule, written as a loop."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+
+from scratch.nn.module import Array, Module
+
+
+class Sequential(Module):
+    """y = f_n(... f_2(f_1(x))); backward runs the layers in reverse:
+    dL/dx = J_1ᵀ J_2ᵀ ... J_nᵀ g, each layer applying its own Jacobian transpose.
+
+    Children are named "0", "1", ... (or by the keys of an OrderedDict), so
+    ``state_dict`` keys equal torch's.
+    """
+
+    def __init__(self, *modules: Module | OrderedDict[str, Module]) -> None:
+        super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
+            for name, module in modules[0].items():
+                setattr(self, name, module)
+        else:
+            for index, module in enumerate(modules):
+                if not isinstance(module, Module):
+                    raise TypeError(f"Sequential: argument {index} is a {type(module).__name__}, not a Module")
+                setattr(self, str(index), module)
+
+    def __getitem__(self, index: int) -> Module:
+        return list(self.children())[index]
+
+    def __len__(self) -> int:
+        return len(self.__dict__["_modules"])
+
+    def __iter__(self) -> Iterator[Module]:
+        return self.children()
+
+    def forward(self, x: Array) -> Array:
+        for module in self:
+            x = module(x)
+        return x
+
+    def backward(self, grad_output: Array) -> Array:
+        for module in reversed(list(self)):
+            grad_output = module.backward(grad_output)
+        return grad_output
+
+    def backward_params(self, grad_output: Array) -> None:
+        """Like ``backward`` but the first layer skips its input gradient."""
+        first, *rest = list(self)
+        for module in reversed(rest):
+            grad_output = module.backward(grad_output)
+        first.backward_params(grad_output)

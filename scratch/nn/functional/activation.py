@@ -1,0 +1,134 @@
+"""Activation functions and their derivatives (stateless; ~ torch.nn.functional).
+
+Each function ``f`` has a partner ``f_backward`` that maps the upstream gradient
+``g = dL/dy`` to ``dL/dx``.  The conventions are torch's, including the value of
+the derivative at the kinks (ReLU'(0) = 0, LeakyReLU'(0) = slope, ELU'(0) = alpha)
+and which saved array the derivative uses (the output for sigmoid, tanh, softmax).
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[Any]
+
+
+def sigmoid(x: Array) -> Array:
+    """σ(x) = 1 / (1 + e^(−x)), evaluated without overflow: e^(−|x|) never exceeds 1."""
+    z = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + z), z / (1 + z))
+
+
+def sigmoid_backward(g: Array, y: Array) -> Array:
+    """dσ/dx = σ(x)(1 − σ(x)), from the output y = σ(x): g·(1 − y)·y."""
+    return g * (1 - y) * y
+
+
+def tanh(x: Array) -> Array:
+    """tanh(x) = (e^x − e^(−x)) / (e^x + e^(−x))."""
+    return np.tanh(x)
+
+
+def tanh_backward(g: Array, y: Array) -> Array:
+    """d tanh/dx = 1 − tanh²(x), from the output: g·(1 − y²)."""
+    return g * (1 - y * y)
+
+
+def relu(x: Array) -> Array:
+    """ReLU(x) = max(x, 0)."""
+    return np.maximum(x, 0)
+
+
+def relu_backward(g: Array, y: Array) -> Array:
+    """ReLU'(x) = 1 if x > 0 else 0 (0 at the kink, like torch).
+
+    Written from the output as torch does (``y <= 0`` → 0), so a NaN input passes its gradient through.
+    """
+    return g * ~(y <= 0)
+
+
+def leaky_relu(x: Array, negative_slope: float = 0.01) -> Array:
+    """LeakyReLU(x) = x if x > 0 else negative_slope·x."""
+    return np.where(x > 0, x, x * x.dtype.type(negative_slope))
+
+
+def leaky_relu_backward(g: Array, x: Array, negative_slope: float = 0.01) -> Array:
+    """LeakyReLU'(x) = 1 if x > 0 else negative_slope (the slope at the kink, like torch)."""
+    return g * np.where(x > 0, x.dtype.type(1), x.dtype.type(negative_slope))
+
+
+def elu(x: Array, alpha: float = 1.0) -> Array:
+    """ELU(x) = x if x > 0 else α·(e^x − 1)  (expm1 keeps it accurate near 0)."""
+    a = x.dtype.type(alpha)
+    return np.where(x > 0, x, a * np.expm1(np.minimum(x, 0)))
+
+
+def elu_backward(g: Array, x: Array, alpha: float = 1.0) -> Array:
+    """ELU'(x) = 1 if x > 0 else α·e^x — from the input, and α at x = 0 (torch's branch)."""
+    a = x.dtype.type(alpha)
+    return np.where(x <= 0, g * a * np.exp(np.minimum(x, 0)), g)
+
+
+def _softmax_dim(name: str, x: Array, dim: int | None) -> int:
+    """torch's rule for ``dim=None`` (with its deprecation warning), and the range check."""
+    if dim is None:
+        warnings.warn(
+            f"Implicit dimension choice for {name} has been deprecated. "
+            "Change the call to include dim=X as an argument.",
+            UserWarning,
+            stacklevel=3,
+        )
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    rank = max(x.ndim, 1)
+    if not -rank <= dim < rank:
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got {dim})")
+    return dim if x.ndim else 0
+
+
+def _check_floating(name: str, x: Array) -> None:
+    if not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(f"{name}: expected a floating-point input, got dtype {x.dtype}")
+
+
+def softmax(x: Array, dim: int | None = None) -> Array:
+    """softmax(x)_i = e^(x_i − m) / Σ_j e^(x_j − m) along ``dim``, m = max_j x_j (so e^· ≤ 1)."""
+    _check_floating("softmax", x)
+    dim = _softmax_dim("softmax", x, dim)
+    if x.ndim == 0:
+        return np.ones_like(x)
+    e = np.exp(x - x.max(axis=dim, keepdims=True))
+    return e / e.sum(axis=dim, keepdims=True)
+
+
+def softmax_backward(g: Array, y: Array, dim: int) -> Array:
+    """The Jacobian-vector product of softmax: dL/dx = y ⊙ (g − Σ_j g_j y_j)."""
+    return y * (g - (g * y).sum(axis=dim, keepdims=True)) if y.ndim else np.zeros_like(y)
+
+
+def log_softmax(x: Array, dim: int | None = None) -> Array:
+    """log softmax(x)_i = x_i − m − log Σ_j e^(x_j − m); never log(softmax(x)), which underflows to −inf."""
+    _check_floating("log_softmax", x)
+    dim = _softmax_dim("log_softmax", x, dim)
+    if x.ndim == 0:
+        return np.zeros_like(x)
+    shifted = x - x.max(axis=dim, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+
+
+def log_softmax_backward(g: Array, y: Array, dim: int) -> Array:
+    """dL/dx = g − softmax(x) ⊙ Σ_j g_j, with softmax(x) = e^y."""
+    return g - np.exp(y) * g.sum(axis=dim, keepdims=True) if y.ndim else np.zeros_like(y)
+
+
+def heaviside(x: Array, value_at_zero: float = 0.0) -> Array:
+    """The step function: 0 for x < 0, ``value_at_zero`` at 0, 1 for x > 0 (NaN → 0, as torch.heaviside).
+
+    It has no useful derivative (0 almost everywhere), which is why the perceptron
+    is trained by Rosenblatt's rule and not by backpropagation.
+    """
+    step = (x > 0).astype(x.dtype)
+    return np.where(x == 0, x.dtype.type(value_at_zero), step)

@@ -1,0 +1,83 @@
+"""The fully connected layer (~ torch.nn.Linear)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import DTypeLike
+
+from scratch.nn import init
+from scratch.nn.module import Array, Module, Parameter
+
+
+class Linear(Module):
+    """y = x Wᵀ + b, with W of shape (out_features, in_features) and b of shape (out_features,).
+
+    Backward, for an upstream gradient g = dL/dy (leading dimensions summed):
+    dL/dW = gᵀ x,  dL/db = Σ g,  dL/dx = g W.
+
+    Initialisation is torch's: W ~ U(−1/√in, 1/√in) via ``kaiming_uniform_(a=√5)``,
+    then b ~ U(−1/√in, 1/√in), both drawn from the global stream, weight first.
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: DTypeLike = None) -> None:
+        super().__init__()
+        for name, value in (("in_features", in_features), ("out_features", out_features)):
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+                raise ValueError(f"Linear: {name} must be a non-negative int, got {value!r}")
+        dtype = np.dtype(np.float32 if dtype is None else dtype)
+        if dtype not in (np.float32, np.float64):
+            raise TypeError(f"Linear: dtype must be float32 or float64, got {dtype}")
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
+        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
+        self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
+            init.uniform_(self.bias, -bound, bound)
+
+    def _check_input(self, x: Any) -> Array:
+        if not isinstance(x, np.ndarray):
+            raise TypeError(f"Linear expects a numpy array, got {type(x).__name__}")
+        W = self.weight.data
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            rows = math.prod(x.shape[:-1]) if x.ndim else 1
+            cols = x.shape[-1] if x.ndim else 1
+            raise ValueError(
+                f"Linear: input of shape {x.shape} cannot be multiplied with weight.T: "
+                f"({rows}x{cols} and {W.shape[1]}x{W.shape[0]}); expected the last dimension to be "
+                f"in_features={self.in_features}"
+            )
+        if x.dtype != W.dtype:
+            raise TypeError(f"Linear: input dtype {x.dtype} does not match the layer's dtype {W.dtype} (cast one of them)")
+        return x
+
+    def forward(self, x: Array) -> Array:
+        self._x = self._check_input(x)
+        y = x @ self.weight.data.T
+        if self.bias is not None:
+            y += self.bias.data
+        return y
+
+    def backward_params(self, grad_output: Array) -> None:
+        """dL/dW = gᵀx and dL/db = Σg, accumulated; dL/dx is not computed."""
+        x = self.__dict__.get("_x")
+        if x is None:
+            raise RuntimeError("Linear.backward called before forward")
+        g2 = grad_output.reshape(-1, self.out_features)
+        self.weight.accumulate_grad(g2.T @ x.reshape(-1, self.in_features))
+        if self.bias is not None:
+            self.bias.accumulate_grad(g2.sum(axis=0))
+
+    def backward(self, grad_output: Array) -> Array:
+        self.backward_params(grad_output)
+        return grad_output @ self.weight.data
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

@@ -1,0 +1,243 @@
+"""Parameter and Module: the bookkeeping behind every layer (~ torch.nn.Module).
+
+A Module registers the Parameters and child Modules assigned to its attributes,
+so that ``parameters()``, ``named_parameters()`` and ``state_dict()`` list them in
+the order torch does: a module's own parameters first, then each child in the
+order it was assigned.  ``forward`` computes the output and caches what the
+layer's ``backward`` needs; ``backward(grad_output)`` applies the chain rule,
+accumulates (``+=``) the parameter gradients and returns the input gradient.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+Array = NDArray[Any]
+
+
+class Parameter:
+    """An array that a Module trains: ``.data`` holds the values, ``.grad`` the gradient (None until backward)."""
+
+    def __init__(self, data: ArrayLike) -> None:
+        self.data: Array = np.array(data)
+        self.grad: Array | None = None
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype[Any]:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    def numel(self) -> int:
+        """Number of elements (torch's name for ``size``)."""
+        return self.data.size
+
+    def accumulate_grad(self, grad: Array) -> None:
+        """``grad += g`` (created on first use), as autograd accumulates into a leaf's ``.grad``."""
+        if self.grad is None:
+            self.grad = grad.astype(self.data.dtype, copy=True)
+        else:
+            self.grad += grad
+
+    def __repr__(self) -> str:
+        return f"Parameter containing:\n{self.data!r}"
+
+
+class Module:
+    """Base class of every layer, loss and model.
+
+    Subclasses implement ``forward(x)`` and ``backward(grad_output)``.
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "training", True)
+
+    # ---- registration ----------------------------------------------------------------------
+    def __setattr__(self, name: str, value: Any) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("call Module.__init__() before assigning attributes")
+        params: dict[str, Parameter | None] = self.__dict__["_parameters"]
+        modules: dict[str, Module] = self.__dict__["_modules"]
+        if isinstance(value, Parameter) or (value is None and name in params):
+            modules.pop(name, None)
+            params[name] = value
+        elif isinstance(value, Module):
+            params.pop(name, None)
+            modules[name] = value
+        else:
+            params.pop(name, None)
+            modules.pop(name, None)
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name: str) -> Any:
+        for registry in ("_parameters", "_modules"):
+            table = self.__dict__.get(registry, {})
+            if name in table:
+                return table[name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name: str) -> None:
+        for registry in ("_parameters", "_modules"):
+            if name in self.__dict__[registry]:
+                del self.__dict__[registry][name]
+                return
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Register ``param`` (or None, as torch does for ``bias=False``) under ``name``."""
+        self.__dict__["_parameters"][name] = param
+
+    # ---- the computation -------------------------------------------------------------------
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement forward")
+
+    def backward(self, grad_output: Array) -> Array:
+        """Backpropagate through the latest ``forward``: accumulate parameter grads, return dL/dinput."""
+        raise NotImplementedError(f"{type(self).__name__} must implement backward")
+
+    def backward_params(self, grad_output: Array) -> None:
+        """Accumulate parameter gradients only, skipping dL/dinput when a layer can.
+
+        torch's autograd never computes the gradient of an input that does not
+        require one (a batch of data); this is the manual equivalent, used for the
+        first layer of a network.  By default it is ``backward`` with the result dropped.
+        """
+        self.backward(grad_output)
+
+    # ---- traversal -------------------------------------------------------------------------
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        yield from self.__dict__["_modules"].items()
+
+    def children(self) -> Iterator[Module]:
+        for _, module in self.named_children():
+            yield module
+
+    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+        yield prefix, self
+        for name, child in self.named_children():
+            yield from child.named_modules(f"{prefix}.{name}" if prefix else name)
+
+    def modules(self) -> Iterator[Module]:
+        for _, module in self.named_modules():
+            yield module
+
+    def _named_parameters_all(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        for name, param in self.__dict__["_parameters"].items():
+            if param is not None:
+                yield prefix + name, param
+        for name, child in self.named_children():
+            yield from child._named_parameters_all(f"{prefix}{name}.")
+
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """(name, parameter) pairs in torch's order; a shared parameter appears once."""
+        seen: set[int] = set()
+        for name, param in self._named_parameters_all(prefix + "." if prefix else ""):
+            if id(param) not in seen:
+                seen.add(id(param))
+                yield name, param
+
+    def parameters(self) -> Iterator[Parameter]:
+        for _, param in self.named_parameters():
+            yield param
+
+    # ---- state -----------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Array]:
+        """Copies of every parameter under torch's keys (``fc1.weight``, ``0.bias``, ...)."""
+        return {name: p.data.copy() for name, p in self._named_parameters_all()}
+
+    def load_state_dict(self, state_dict: Mapping[str, ArrayLike], strict: bool = True) -> None:
+        """Copy values into the parameters, cast to each parameter's dtype.
+
+        Everything is checked before anything is written, so a bad state leaves the
+        module as it was: missing or unexpected keys (when ``strict``) and shape
+        mismatches raise ``KeyError``/``ValueError`` naming the keys and shapes.
+        """
+        own = dict(self._named_parameters_all())
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        if strict and (missing or unexpected):
+            raise KeyError(
+                f"Error(s) in loading state_dict for {type(self).__name__}: "
+                f"missing keys {missing}, unexpected keys {unexpected}"
+            )
+        new_values: dict[str, Array] = {}
+        for key, param in own.items():
+            if key not in state_dict:
+                continue
+            value = np.asarray(state_dict[key])
+            if value.shape != param.shape:
+                raise ValueError(
+                    f"size mismatch for {key}: copying a param with shape {value.shape}, "
+                    f"the shape in the current model is {param.shape}"
+                )
+            if not (np.issubdtype(value.dtype, np.number) or value.dtype == np.bool_):
+                raise TypeError(f"state_dict[{key!r}] holds {value.dtype} values, expected numbers")
+            new_values[key] = value.astype(param.dtype, copy=True)
+        for key, value in new_values.items():
+            own[key].data = value
+
+    # ---- gradients, dtype and mode -----------------------------------------------------------
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's gradient: to None (torch's default) or to zeros in place."""
+        for p in self.parameters():
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad.fill(0)
+
+    def to(self, dtype: Any) -> Module:
+        """Cast every parameter (and gradient) to ``dtype`` in place; return self."""
+        dtype = np.dtype(dtype)
+        for p in self.parameters():
+            p.data = p.data.astype(dtype)
+            if p.grad is not None:
+                p.grad = p.grad.astype(dtype)
+        return self
+
+    def double(self) -> Module:
+        return self.to(np.float64)
+
+    def float(self) -> Module:
+        return self.to(np.float32)
+
+    def train(self, mode: bool = True) -> Module:
+        for module in self.modules():
+            object.__setattr__(module, "training", mode)
+        return self
+
+    def eval(self) -> Module:
+        return self.train(False)
+
+    # ---- printing --------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"({name}): " + repr(child).replace("\n", "\n  ") for name, child in self.named_children()]
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not lines:
+            return head + ")"
+        extra = [self.extra_repr()] if self.extra_repr() else []
+        body = "\n  ".join(extra + lines)
+        return f"{type(self).__name__}(\n  {body}\n)"

@@ -1,0 +1,227 @@
+"""A random stream identical to torch's CPU generator (MT19937).
+
+torch seeds its CPU generator exactly like NumPy's legacy ``RandomState``: the
+raw 32-bit Mersenne-Twister words are the same.  What differs between the two
+libraries is how words become numbers, so this module draws raw words and turns
+them into floats, integers and permutations the way torch does:
+
+* float32 ``uniform_(lo, hi)``: one word ``w`` per value,
+  ``u = (w & (2**24 - 1)) * 2**-24`` and ``value = fl32(u * (hi - lo) + lo)``.
+* float64 ``uniform_(lo, hi)``: two words per value, ``w64 = w1 << 32 | w2``,
+  ``u = (w64 & (2**53 - 1)) * 2**-53`` and ``value = fma(u, hi - lo, lo)``
+  (one rounding: a fused multiply-add).
+* int64 ``random_()``: two words, ``(w1 << 32 | w2) mod 2**63``.
+* ``randperm(n)``: forward Fisher-Yates, one word per step.
+* ``normal_``: Box-Muller on uniforms, 16 values at a time (see ``normal``).
+
+Seeds are reduced modulo 2**32, as torch's MT19937 does.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from typing import Any
+
+import numpy as np
+from numpy.typing import DTypeLike, NDArray
+
+DEFAULT_SEED = 67280421310721
+"""The seed of a fresh ``torch.Generator()`` (and so of ``scratch.Generator()``)."""
+
+_MASK24 = np.uint64(2**24 - 1)
+_MASK53 = np.uint64(2**53 - 1)
+
+
+class Generator:
+    """A pseudo-random generator that reproduces ``torch.Generator`` on the CPU.
+
+    >>> g = Generator().manual_seed(0)
+    >>> g.uniform((3,), -1.0, 1.0, np.float32)   # == torch.empty(3).uniform_(-1, 1, generator=...)
+    array([-0.00749788,  0.5297495 , -0.5142066 ], dtype=float32)
+    """
+
+    def __init__(self) -> None:
+        self._mt = np.random.RandomState()
+        self.manual_seed(DEFAULT_SEED)
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Seed the stream (like ``torch.Generator.manual_seed``) and return self."""
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"manual_seed expected an int seed, got {type(seed).__name__}")
+        seed = int(seed)
+        if not -(2**63) <= seed < 2**64:
+            raise ValueError(f"manual_seed: seed must be in [-2**63, 2**64), got {seed}")
+        self._seed = seed % 2**64
+        self._mt.seed(self._seed % 2**32)
+        self._normal_cache: float | None = None
+        return self
+
+    def seed(self) -> int:
+        """Seed from the operating system's entropy, like ``torch.Generator.seed``; return the seed."""
+        new_seed = secrets.randbits(64)
+        self.manual_seed(new_seed)
+        return new_seed
+
+    def initial_seed(self) -> int:
+        """The seed last given to :meth:`manual_seed`."""
+        return self._seed
+
+    def get_state(self) -> dict[str, Any]:
+        """A copy of the full generator state (restore it with :meth:`set_state`)."""
+        return {"seed": self._seed, "mt19937": self._mt.get_state(legacy=False), "normal_cache": self._normal_cache}
+
+    def set_state(self, state: dict[str, Any]) -> Generator:
+        """Restore a state from :meth:`get_state`; return self."""
+        self._mt.set_state(state["mt19937"])
+        self._seed = int(state["seed"])
+        self._normal_cache = state["normal_cache"]
+        return self
+
+    # ---- raw words -------------------------------------------------------------------------
+    def words(self, n: int) -> NDArray[np.uint32]:
+        """The next ``n`` raw 32-bit MT19937 outputs."""
+        return self._mt.randint(0, 2**32, size=n, dtype=np.uint32)
+
+    def words64(self, n: int) -> NDArray[np.uint64]:
+        """``n`` 64-bit words, each made of two 32-bit words (first word high), as torch's random64."""
+        w = self.words(2 * n).astype(np.uint64)
+        return (w[0::2] << np.uint64(32)) | w[1::2]
+
+    # ---- distributions ---------------------------------------------------------------------
+    def uniform(self, shape: tuple[int, ...], low: float, high: float, dtype: DTypeLike) -> NDArray[Any]:
+        """Values in [low, high) with torch's ``uniform_`` recipe for ``dtype`` (float32 or float64)."""
+        n = math.prod(shape)
+        if np.dtype(dtype) == np.float32:
+            u = (self.words(n) & np.uint32(_MASK24)).astype(np.float64) * 2.0**-24
+            lo, hi = np.float32(low), np.float32(high)
+            # u has 24 bits and (hi - lo) is a float32: the product is exact in float64,
+            # so one addition in float64 then one rounding to float32 is torch's fma.
+            values = (u * np.float64(hi - lo) + np.float64(lo)).astype(np.float32)
+        elif np.dtype(dtype) == np.float64:
+            u = (self.words64(n) & _MASK53).astype(np.float64) * 2.0**-53
+            values = fma(u, np.float64(high) - np.float64(low), np.float64(low))
+        else:
+            raise TypeError(f"uniform: dtype must be float32 or float64, got {np.dtype(dtype)}")
+        return values.reshape(shape)
+
+    def normal(self, shape: tuple[int, ...], mean: float, std: float, dtype: DTypeLike) -> NDArray[Any]:
+        """Normal values with torch's ``normal_`` algorithm for tensors of 16 or more elements.
+
+        torch fills the tensor with uniforms u, then for each block of 16 values
+        applies Box-Muller to pairs (u[j], u[j + 8]):
+        ``r = sqrt(-2 log(1 - u[j]))``, ``x[j] = r cos(2 pi u[j+8])``,
+        ``x[j+8] = r sin(2 pi u[j+8])``.  When the size is not a multiple of 16, the
+        last 16 positions are refilled with fresh uniforms and transformed again.
+        Smaller tensors use torch's scalar sampler, which this reproduces too.
+        """
+        dt = np.dtype(dtype)
+        n = math.prod(shape)
+        if n >= 16:
+            x = self.uniform((n,), 0.0, 1.0, dt)
+            body = n - n % 16
+            x[:body] = _box_muller_blocks(x[:body], mean, std)
+            if n % 16:
+                x[n - 16 :] = _box_muller_blocks(self.uniform((16,), 0.0, 1.0, dt), mean, std)
+            return x.reshape(shape)
+        return self._scalar_normal(n, mean, std).astype(dt).reshape(shape)
+
+    def _scalar_normal(self, n: int, mean: float, std: float) -> NDArray[np.float64]:
+        """torch's scalar normal sampler (at::normal_distribution<double>).
+
+        Each pair of 53-bit uniforms (u1, u2) gives r = sqrt(-2 log1p(-u2)) and
+        theta = 2 pi u1; r cos(theta) is returned and r sin(theta) is kept in the
+        generator for the next scalar draw (torch caches it the same way).
+        """
+        cached = [] if self._normal_cache is None else [self._normal_cache]
+        pairs = (n - len(cached) + 1) // 2
+        u = (self.words64(2 * pairs) & _MASK53).astype(np.float64) * 2.0**-53
+        r = np.sqrt(-2.0 * np.log1p(-u[1::2]))
+        theta = 2.0 * math.pi * u[0::2]
+        z = np.concatenate([cached, np.stack([r * np.cos(theta), r * np.sin(theta)], axis=1).reshape(-1)])
+        self._normal_cache = float(z[n]) if len(z) > n else None
+        return z[:n] * std + mean
+
+    def random64(self) -> int:
+        """One int64 ``random_()`` draw: a 64-bit word reduced modulo 2**63."""
+        return int(self.words64(1)[0]) % 2**63
+
+    def randperm(self, n: int) -> NDArray[np.int64]:
+        """A random permutation of 0..n-1, as ``torch.randperm(n, generator=g)``.
+
+        Forward Fisher-Yates: for i = 0 .. n-2, swap r[i] with r[i + word % (n - i)].
+        The words are drawn in one call; the swaps are inherently sequential.
+        """
+        r = np.arange(n, dtype=np.int64)
+        if n < 2:
+            return r
+        offsets = self.words(n - 1).astype(np.int64) % np.arange(n, 1, -1, dtype=np.int64)
+        targets = (np.arange(n - 1) + offsets).tolist()
+        perm = r.tolist()
+        for i, j in enumerate(targets):
+            perm[i], perm[j] = perm[j], perm[i]
+        return np.array(perm, dtype=np.int64)
+
+
+def _box_muller_blocks(u: NDArray[Any], mean: float, std: float) -> NDArray[Any]:
+    blocks = u.reshape(-1, 2, 8)
+    u1, u2 = blocks[:, 0], blocks[:, 1]
+    radius = np.sqrt(-2 * np.log(1 - u1))
+    theta = 2.0 * math.pi * u2
+    out = np.stack([radius * np.cos(theta) * std + mean, radius * np.sin(theta) * std + mean], axis=1)
+    return out.reshape(-1).astype(u.dtype)
+
+
+def fma(a: NDArray[np.float64], b: np.float64 | NDArray[np.float64], c: np.float64 | NDArray[np.float64]) -> NDArray[np.float64]:
+    """a*b + c rounded once (a fused multiply-add) in float64, elementwise.
+
+    NumPy has no fma, so it is built from error-free transformations
+    (Boldo and Melquiond, 2008): the product and the sum are split exactly into a
+    rounded part and an error, the errors are added with rounding to odd, and the
+    final addition rounds to nearest once.
+    """
+    a, b, c = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(b, np.float64), np.asarray(c, np.float64))
+    p, e = _two_product(a, b)
+    s, t = _two_sum(c, p)
+    return s + _add_round_to_odd(t, e)
+
+
+def _two_sum(a: NDArray[np.float64], b: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def _split(a: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    t = a * 134217729.0  # 2**27 + 1 (Veltkamp splitting)
+    hi = t - (t - a)
+    return hi, a - hi
+
+
+def _two_product(a: NDArray[np.float64], b: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    p = a * b
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def _add_round_to_odd(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
+    s, err = _two_sum(a, b)
+    bits = s.view(np.int64)
+    inexact_even = (err != 0) & (bits & 1 == 0)
+    # step one ulp towards the exact value: the result is then the odd neighbour
+    return np.where(inexact_even, np.nextafter(s, s + err), s)
+
+
+default_generator = Generator().manual_seed(secrets.randbits(64))
+"""The global stream, like torch's: seeded from the OS at import until ``manual_seed`` is called."""
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the global stream (like ``torch.manual_seed``) and return it."""
+    return default_generator.manual_seed(seed)
+
+
+def initial_seed() -> int:
+    """The global stream's seed (like ``torch.initial_seed``)."""
+    return default_generator.initial_seed()

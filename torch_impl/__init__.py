@@ -1,0 +1,1 @@
+"""nnfundamentals' PyTorch implementation: the same models and loop as scratch/, with autograd."""
