@@ -53,9 +53,11 @@ def gradcheck(
     args = list(inputs) if isinstance(inputs, (tuple, list)) else [inputs]
     x = args[0]
     params: list[Parameter] = list(fn.parameters()) if isinstance(fn, Module) else []
-    for name, array in [("inputs[0]", x)] + [(f"parameter {i}", p.data) for i, p in enumerate(params)]:
-        if not isinstance(array, np.ndarray) or array.dtype != np.float64:
-            raise TypeError(f"gradcheck needs float64 arrays; {name} is {getattr(array, 'dtype', type(array))}")
+    if not isinstance(x, np.ndarray) or x.dtype != np.float64:
+        raise TypeError(f"gradcheck needs float64 arrays; inputs[0] is {getattr(x, 'dtype', type(x))}")
+    for i, p in enumerate(params):
+        if p.dtype != np.float64:
+            raise TypeError(f"gradcheck needs float64 arrays; parameter {i} is {p.dtype} (call .double())")
 
     saved_grads = [p.grad for p in params]
     try:
@@ -70,8 +72,7 @@ def gradcheck(
             dx = fn.backward(unit.reshape(out.shape))
             analytical[0].append(np.asarray(dx, dtype=np.float64).reshape(-1))
             for i, p in enumerate(params, start=1):
-                grad = np.zeros(p.shape) if p.grad is None else p.grad
-                analytical[i].append(grad.reshape(-1))
+                analytical[i].append(np.zeros(p.size) if p.grad is None else p.grad.reshape(-1))
         targets = [("input 0", x)] + [(f"parameter {i}", p.data) for i, p in enumerate(params)]
         for (name, array), rows in zip(targets, analytical, strict=True):
             a = np.stack(rows) if rows else np.zeros((0, array.size))

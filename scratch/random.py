@@ -6,7 +6,8 @@ libraries is how words become numbers, so this module draws raw words and turns
 them into floats, integers and permutations the way torch does:
 
 * float32 ``uniform_(lo, hi)``: one word ``w`` per value,
-  ``u = (w & (2**24 - 1)) * 2**-24`` and ``value = fl32(u * (hi - lo) + lo)``.
+  ``u = (w & (2**24 - 1)) * 2**-24`` and ``value = fl32(u * (hi - lo) + lo)``;
+  a value that rounds up to ``hi`` becomes ``lo`` (the interval stays half-open).
 * float64 ``uniform_(lo, hi)``: two words per value, ``w64 = w1 << 32 | w2``,
   ``u = (w64 & (2**53 - 1)) * 2**-53`` and ``value = fma(u, hi - lo, lo)``
   (one rounding: a fused multiply-add).
@@ -24,7 +25,7 @@ import secrets
 from typing import Any
 
 import numpy as np
-from numpy.typing import DTypeLike, NDArray
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 DEFAULT_SEED = 67280421310721
 """The seed of a fresh ``torch.Generator()`` (and so of ``scratch.Generator()``)."""
@@ -92,6 +93,7 @@ class Generator:
     def uniform(self, shape: tuple[int, ...], low: float, high: float, dtype: DTypeLike) -> NDArray[Any]:
         """Values in [low, high) with torch's ``uniform_`` recipe for ``dtype`` (float32 or float64)."""
         n = math.prod(shape)
+        values: NDArray[Any]
         if np.dtype(dtype) == np.float32:
             u = (self.words(n) & np.uint32(_MASK24)).astype(np.float64) * 2.0**-24
             lo, hi = np.float32(low), np.float32(high)
@@ -103,6 +105,8 @@ class Generator:
             values = fma(u, np.float64(high) - np.float64(low), np.float64(low))
         else:
             raise TypeError(f"uniform: dtype must be float32 or float64, got {np.dtype(dtype)}")
+        # the interval is half-open: torch maps a value that rounded up to `high` back to `low`
+        values[values == values.dtype.type(high)] = values.dtype.type(low)
         return values.reshape(shape)
 
     def normal(self, shape: tuple[int, ...], mean: float, std: float, dtype: DTypeLike) -> NDArray[Any]:
@@ -140,7 +144,7 @@ class Generator:
         theta = 2.0 * math.pi * u[0::2]
         z = np.concatenate([cached, np.stack([r * np.cos(theta), r * np.sin(theta)], axis=1).reshape(-1)])
         self._normal_cache = float(z[n]) if len(z) > n else None
-        return z[:n] * std + mean
+        return fma(z[:n], np.float64(std), np.float64(mean))  # torch's compiled `z * std + mean` is fused
 
     def random64(self) -> int:
         """One int64 ``random_()`` draw: a 64-bit word reduced modulo 2**63."""
@@ -168,11 +172,13 @@ def _box_muller_blocks(u: NDArray[Any], mean: float, std: float) -> NDArray[Any]
     u1, u2 = blocks[:, 0], blocks[:, 1]
     radius = np.sqrt(-2 * np.log(1 - u1))
     theta = 2.0 * math.pi * u2
-    out = np.stack([radius * np.cos(theta) * std + mean, radius * np.sin(theta) * std + mean], axis=1)
-    return out.reshape(-1).astype(u.dtype)
+    z = np.stack([radius * np.cos(theta), radius * np.sin(theta)], axis=1).reshape(-1)
+    if u.dtype == np.float32:  # fl32(z)·std is exact in float64: one rounding after the addition
+        return (z.astype(np.float64) * np.float64(np.float32(std)) + np.float64(np.float32(mean))).astype(np.float32)
+    return fma(z, np.float64(std), np.float64(mean))  # torch's compiled `z * std + mean` is fused
 
 
-def fma(a: NDArray[np.float64], b: np.float64 | NDArray[np.float64], c: np.float64 | NDArray[np.float64]) -> NDArray[np.float64]:
+def fma(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> NDArray[np.float64]:
     """a*b + c rounded once (a fused multiply-add) in float64, elementwise.
 
     NumPy has no fma, so it is built from error-free transformations
@@ -180,9 +186,9 @@ def fma(a: NDArray[np.float64], b: np.float64 | NDArray[np.float64], c: np.float
     rounded part and an error, the errors are added with rounding to odd, and the
     final addition rounds to nearest once.
     """
-    a, b, c = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(b, np.float64), np.asarray(c, np.float64))
-    p, e = _two_product(a, b)
-    s, t = _two_sum(c, p)
+    x, y, z = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(b, np.float64), np.asarray(c, np.float64))
+    p, e = _two_product(x, y)
+    s, t = _two_sum(z, p)
     return s + _add_round_to_odd(t, e)
 
 

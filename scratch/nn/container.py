@@ -18,14 +18,12 @@ class Sequential(Module):
 
     def __init__(self, *modules: Module | OrderedDict[str, Module]) -> None:
         super().__init__()
-        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
-            for name, module in modules[0].items():
-                setattr(self, name, module)
-        else:
-            for index, module in enumerate(modules):
-                if not isinstance(module, Module):
-                    raise TypeError(f"Sequential: argument {index} is a {type(module).__name__}, not a Module")
-                setattr(self, str(index), module)
+        named = modules[0] if len(modules) == 1 and isinstance(modules[0], OrderedDict) else None
+        pairs = named.items() if named is not None else ((str(i), m) for i, m in enumerate(modules))
+        for name, module in pairs:
+            if not isinstance(module, Module):
+                raise TypeError(f"Sequential: argument {name} is a {type(module).__name__}, not a Module")
+            setattr(self, name, module)
 
     def __getitem__(self, index: int) -> Module:
         return list(self.children())[index]

@@ -17,7 +17,7 @@ import numpy as np
 from scratch.nn.module import Array, Parameter
 from scratch.random import Generator, default_generator
 
-T = TypeVar("T", Parameter, np.ndarray)  # type: ignore[type-arg]
+T = TypeVar("T", Parameter, np.ndarray)
 
 
 def _array(tensor: Parameter | Array) -> Array:

@@ -22,7 +22,7 @@ class Linear(Module):
     then b ~ U(−1/√in, 1/√in), both drawn from the global stream, weight first.
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: DTypeLike = None) -> None:
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: DTypeLike | None = None) -> None:
         super().__init__()
         for name, value in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
@@ -55,7 +55,9 @@ class Linear(Module):
                 f"in_features={self.in_features}"
             )
         if x.dtype != W.dtype:
-            raise TypeError(f"Linear: input dtype {x.dtype} does not match the layer's dtype {W.dtype} (cast one of them)")
+            raise TypeError(
+                f"Linear: input dtype {x.dtype} does not match the layer's dtype {W.dtype} (cast one of them)"
+            )
         return x
 
     def forward(self, x: Array) -> Array:
