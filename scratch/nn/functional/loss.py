@@ -1,0 +1,278 @@
+"""Loss functions and their derivatives (stateless; ~ torch.nn.functional).
+
+Each loss ``f(input, target, ...)`` has a partner ``f_backward(grad_output, input, target, ...)`` that
+returns dL/dinput, where ``grad_output`` = dL/d(loss) is a scalar for reduction 'mean' or 'sum' and an
+array of the loss's shape for 'none'.  The conventions are torch's:
+
+* 'none' keeps one loss per element (per position for the classification losses), 'sum' adds them,
+  'mean' divides the sum by a denominator, and its gradient divides by the same one.  The denominator is
+  the number of losses, except for class-index cross-entropy and NLL, where it is Σ w[y_i] over the
+  entries that are not ignored (their count when there are no class weights).
+* A 'mean' over nothing (every entry ignored, an empty batch) is 0/0 = NaN, without a warning.
+* Scalars (delta, beta, smoothing, denominators) take the input's dtype: float32 stays float32.
+* The class axis of the classification losses is axis 1 of (N, C, d1, ...) inputs, axis 0 of (C,).
+
+Deliberate deviation: MSE, L1, Huber and SmoothL1 raise ValueError when the target's shape differs
+from the input's.  torch only warns and broadcasts, so (N, 1) against (N,) silently becomes (N, N).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from scratch.nn.functional.activation import sigmoid
+
+Array = NDArray[Any]
+REDUCTIONS = ("none", "mean", "sum")
+BCE_EPS = float(np.float32(1e-12))  # torch's floor for x(1 − x) in the BCE gradient: float32 1e-12, also in float64
+
+
+# ---- shared checks and reductions ------------------------------------------------------------
+def check_reduction(reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{reduction!r} is not a valid value for reduction: use 'none', 'mean' or 'sum'")
+
+
+def _floating(name: str, what: str, value: ArrayLike) -> Array:
+    a = np.asarray(value)
+    if not np.issubdtype(a.dtype, np.floating):
+        raise TypeError(f"{name}: {what} must be floating point, got dtype {a.dtype}")
+    return a
+
+
+def _same_shape(name: str, input: ArrayLike, target: ArrayLike, note: str = "") -> tuple[Array, Array]:
+    x, y = _floating(name, "input", input), np.asarray(target)
+    if y.shape != x.shape:
+        raise ValueError(f"{name}: target shape {y.shape} must equal input shape {x.shape}{note}")
+    return x, y
+
+
+def _broadcast_weight(name: str, what: str, weight: ArrayLike | None, x: Array, note: str = "") -> Array | None:
+    if weight is None:
+        return None
+    w = np.asarray(weight, dtype=x.dtype)
+    try:
+        fits = np.broadcast_shapes(w.shape, x.shape) == x.shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(f"{name}: {what} of shape {w.shape} does not broadcast to the input shape {x.shape}{note}")
+    return w
+
+
+def _reduce(loss: Array, reduction: str, denominator: Any) -> Array:
+    """'none' → the losses; 'sum' → Σ; 'mean' → Σ / denominator (0/0 = NaN, silently, as in torch)."""
+    if reduction == "none":
+        return loss
+    total = loss.sum()
+    if reduction == "mean":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            total = total / loss.dtype.type(denominator)
+    return np.asarray(total)
+
+
+def _upstream(grad_output: ArrayLike, reduction: str, shape: tuple[int, ...], dtype: Any, denominator: Any) -> Array:
+    """dL/d(each loss before the reduction): g/denominator for 'mean', g for 'sum', the array g for 'none'."""
+    dtype = np.dtype(dtype)
+    g = np.asarray(grad_output, dtype=dtype)
+    expected = shape if reduction == "none" else ()
+    if g.shape != expected:
+        raise ValueError(
+            f"grad_output has shape {g.shape}, but the loss (reduction={reduction!r}) has shape {expected}"
+        )
+    if reduction == "mean":
+        with np.errstate(divide="ignore", invalid="ignore"):
+            g = g / dtype.type(denominator)
+    return g
+
+
+# ---- regression: d = x − y ----------------------------------------------------------------------
+_BROADCAST_NOTE = " (torch would warn and broadcast, e.g. (N, 1) against (N,) into an (N, N) loss)"
+
+
+def _regression_args(name: str, input: ArrayLike, target: ArrayLike, reduction: str) -> tuple[Array, Array]:
+    """Input and target as arrays of one shape; a float64 target promotes the loss (as torch), integers don't."""
+    check_reduction(reduction)
+    x, y = _same_shape(name, input, target, _BROADCAST_NOTE)
+    return x, y if np.issubdtype(y.dtype, np.floating) else y.astype(x.dtype)
+
+
+def mse_loss(input: ArrayLike, target: ArrayLike, *, reduction: str = "mean") -> Array:
+    """Squared error ℓ = (x − y)²."""
+    x, y = _regression_args("mse_loss", input, target, reduction)
+    d = x - y
+    return _reduce(d * d, reduction, d.size)
+
+
+def mse_loss_backward(grad_output: ArrayLike, input: ArrayLike, target: ArrayLike, *, reduction: str = "mean") -> Array:
+    """dℓ/dx = 2(x − y)."""
+    x, y = _regression_args("mse_loss", input, target, reduction)
+    d = x - y
+    return (2 * d * _upstream(grad_output, reduction, d.shape, d.dtype, d.size)).astype(x.dtype, copy=False)
+
+
+def l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: str = "mean") -> Array:
+    """Absolute error ℓ = |x − y|."""
+    x, y = _regression_args("l1_loss", input, target, reduction)
+    d = x - y
+    return _reduce(np.abs(d), reduction, d.size)
+
+
+def l1_loss_backward(grad_output: ArrayLike, input: ArrayLike, target: ArrayLike, *, reduction: str = "mean") -> Array:
+    """dℓ/dx = sign(x − y), which is 0 at x = y (torch's choice at the kink)."""
+    x, y = _regression_args("l1_loss", input, target, reduction)
+    d = x - y
+    return (np.sign(d) * _upstream(grad_output, reduction, d.shape, d.dtype, d.size)).astype(x.dtype, copy=False)
+
+
+def huber_loss(input: ArrayLike, target: ArrayLike, *, reduction: str = "mean", delta: float = 1.0) -> Array:
+    """ℓ = ½d² if |d| < δ else δ(|d| − ½δ): quadratic near 0, linear (robust to outliers) beyond δ."""
+    x, y = _regression_args("huber_loss", input, target, reduction)
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    d = x - y
+    a, δ = np.abs(d), d.dtype.type(delta)
+    return _reduce(np.where(a < δ, 0.5 * d * d, δ * (a - 0.5 * δ)), reduction, d.size)
+
+
+def huber_loss_backward(
+    grad_output: ArrayLike, input: ArrayLike, target: ArrayLike, *, reduction: str = "mean", delta: float = 1.0
+) -> Array:
+    """dℓ/dx = d if |d| < δ else δ·sign(d) (|d| = δ takes the linear branch; both give d there)."""
+    x, y = _regression_args("huber_loss", input, target, reduction)
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    d = x - y
+    δ = d.dtype.type(delta)
+    dl = np.where(np.abs(d) < δ, d, δ * np.sign(d))
+    return (dl * _upstream(grad_output, reduction, d.shape, d.dtype, d.size)).astype(x.dtype, copy=False)
+
+
+def smooth_l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: str = "mean", beta: float = 1.0) -> Array:
+    """ℓ = ½d²/β if |d| < β else |d| − ½β; β = 0 is exactly L1.  Huber with δ equals δ·SmoothL1 with β = δ."""
+    x, y = _regression_args("smooth_l1_loss", input, target, reduction)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    if beta == 0:
+        return l1_loss(x, y, reduction=reduction)
+    d = x - y
+    a, β = np.abs(d), d.dtype.type(beta)
+    return _reduce(np.where(a < β, 0.5 * d * d / β, a - 0.5 * β), reduction, d.size)
+
+
+def smooth_l1_loss_backward(
+    grad_output: ArrayLike, input: ArrayLike, target: ArrayLike, *, reduction: str = "mean", beta: float = 1.0
+) -> Array:
+    """dℓ/dx = d/β if |d| < β else sign(d)."""
+    x, y = _regression_args("smooth_l1_loss", input, target, reduction)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    if beta == 0:
+        return l1_loss_backward(grad_output, x, y, reduction=reduction)
+    d = x - y
+    β = d.dtype.type(beta)
+    dl = np.where(np.abs(d) < β, d / β, np.sign(d))
+    return (dl * _upstream(grad_output, reduction, d.shape, d.dtype, d.size)).astype(x.dtype, copy=False)
+
+
+# ---- binary classification ------------------------------------------------------------------------
+def _bce_args(
+    input: ArrayLike, target: ArrayLike, weight: ArrayLike | None, reduction: str
+) -> tuple[Array, Array, Array]:
+    check_reduction(reduction)
+    name = "binary_cross_entropy"
+    x, y = _same_shape(name, input, target)
+    if y.dtype != x.dtype:
+        raise TypeError(f"{name}: target dtype {y.dtype} must equal input dtype {x.dtype}")
+    for what, a in (("input", x), ("target", y)):
+        outside = ~((a >= 0) & (a <= 1))  # NaN fails both comparisons
+        if outside.any():
+            raise ValueError(f"{name}: all elements of {what} should be between 0 and 1, found {a[outside][0]}")
+    w = _broadcast_weight(name, "weight", weight, x)
+    return x, y, np.ones((), x.dtype) if w is None else w
+
+
+def binary_cross_entropy(
+    input: ArrayLike, target: ArrayLike, weight: ArrayLike | None = None, *, reduction: str = "mean"
+) -> Array:
+    """BCE of probabilities x ∈ [0, 1]: ℓ = −w·[y·log x + (1 − y)·log(1 − x)].
+
+    Each log is clamped at −100 (torch's rule), so x = 0 or 1 gives a finite loss (100 per unit weight),
+    and log(1 − x) is computed as log1p(−x), which keeps x = 1e-30 from rounding to log 1 = 0.
+    """
+    x, y, w = _bce_args(input, target, weight, reduction)
+    with np.errstate(divide="ignore"):  # log 0 = −inf is intended: the clamp turns it into −100
+        log_x, log_1mx = np.maximum(np.log(x), -100), np.maximum(np.log1p(-x), -100)
+    return _reduce(w * ((y - 1) * log_1mx - y * log_x), reduction, x.size)
+
+
+def binary_cross_entropy_backward(
+    grad_output: ArrayLike,
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    *,
+    reduction: str = "mean",
+) -> Array:
+    """dℓ/dx = w·(x − y) / max(x(1 − x), ε), ε = float32 1e-12 — torch's formula, not the clamped loss's slope.
+
+    At x = 0 or 1 the gradient is therefore ≈ 1e12·(x − y), and 0 when x = y.
+    """
+    x, y, w = _bce_args(input, target, weight, reduction)
+    g = _upstream(grad_output, reduction, x.shape, x.dtype, x.size)
+    return g * (x - y) / np.maximum((1 - x) * x, x.dtype.type(BCE_EPS)) * w
+
+
+def _bce_logits_args(
+    input: ArrayLike, target: ArrayLike, weight: ArrayLike | None, reduction: str, pos_weight: ArrayLike | None
+) -> tuple[Array, Array, Array, Array | None]:
+    check_reduction(reduction)
+    name = "binary_cross_entropy_with_logits"
+    x, y = _same_shape(name, input, target)
+    y = _floating(name, "target", y)
+    w = _broadcast_weight(name, "weight", weight, x)
+    pw = _broadcast_weight(name, "pos_weight", pos_weight, x, " (it applies along the last dimension)")
+    return x, y, np.ones((), x.dtype) if w is None else w, pw
+
+
+def binary_cross_entropy_with_logits(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    *,
+    reduction: str = "mean",
+    pos_weight: ArrayLike | None = None,
+) -> Array:
+    """BCE of logits: ℓ = −w·[p·y·log σ(x) + (1 − y)·log(1 − σ(x))], p = pos_weight (1 if None).
+
+    With log(1 − σ(x)) = log σ(x) − x it becomes w·[(1 − y)·x − (1 + (p − 1)·y)·log σ(x)], and
+    log σ(x) = min(x, 0) − log1p(e^(−|x|)) never overflows (x = ±1e4 is fine, where σ rounds to 0 or 1).
+    """
+    x, y, w, pw = _bce_logits_args(input, target, weight, reduction, pos_weight)
+    log_sigmoid = np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
+    if pw is not None:
+        log_sigmoid = log_sigmoid * ((pw - 1) * y + 1)
+    return _reduce(w * ((1 - y) * x - log_sigmoid), reduction, x.size)
+
+
+def binary_cross_entropy_with_logits_backward(
+    grad_output: ArrayLike,
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    *,
+    reduction: str = "mean",
+    pos_weight: ArrayLike | None = None,
+) -> Array:
+    """dℓ/dx = w·((1 + (p − 1)·y)·σ(x) − p·y), which is w·(σ(x) − y) without pos_weight."""
+    x, y, w, pw = _bce_logits_args(input, target, weight, reduction, pos_weight)
+    if pw is None:
+        dl = sigmoid(x) - y
+    else:
+        py = pw * y
+        dl = (py + 1 - y) * sigmoid(x) - py
+    g = _upstream(grad_output, reduction, dl.shape, dl.dtype, x.size)
+    return (w * dl * g).astype(x.dtype, copy=False)
