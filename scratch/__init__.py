@@ -1,6 +1,6 @@
 """nnfundamentals' NumPy implementation: neural networks with manual backprop, mirroring torch's API."""
 
-from scratch import nn
+from scratch import nn, optim
 from scratch.gradcheck import GradcheckError, gradcheck
 from scratch.random import Generator, default_generator, initial_seed, manual_seed
 
@@ -12,4 +12,5 @@ __all__ = [
     "initial_seed",
     "manual_seed",
     "nn",
+    "optim",
 ]

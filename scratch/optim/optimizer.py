@@ -1,0 +1,148 @@
+"""Optimizer: parameter groups, per-parameter state and their state_dict (~ torch.optim.Optimizer).
+
+An optimizer holds ``param_groups`` (each a dict: ``'params'`` plus the options
+that apply to them) and ``state`` (a dict per Parameter, filled lazily by
+``step``).  Subclasses implement ``step``, with the update rule written out in
+torch's order.
+"""
+
+from __future__ import annotations
+
+import copy
+import warnings
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeAlias
+
+import numpy as np
+
+from scratch.nn.module import Parameter
+
+ParamsT: TypeAlias = Iterable[Parameter] | Iterable[dict[str, Any]]
+
+
+class Optimizer:
+    """Base class: ``params`` is an iterable of Parameters, or of dicts with per-group options.
+
+    Options a group does not set come from ``defaults`` (the constructor's arguments).
+    A parameter whose ``grad`` is None is skipped by ``step`` entirely: no decay, no
+    state, no step count.
+    """
+
+    def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
+        if isinstance(params, (Parameter, np.ndarray)):
+            raise TypeError(
+                "params argument given to the optimizer should be an iterable of Parameters or dicts, "
+                f"but got {type(params).__name__}"
+            )
+        self.defaults = defaults
+        self.state: defaultdict[Parameter, dict[str, Any]] = defaultdict(dict)
+        self.param_groups: list[dict[str, Any]] = []
+        param_groups: list[Any] = list(params)
+        if len(param_groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for group in param_groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
+        """Append a group; options it does not set are filled in from ``defaults``."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
+        params = param_group["params"]
+        if isinstance(params, Parameter):
+            params = [params]
+        elif isinstance(params, set):
+            raise TypeError(
+                "optimizer parameters need to be organized in ordered collections, but the ordering "
+                "of tensors in sets will change between runs. Please use a list instead."
+            )
+        param_group["params"] = params = list(params)
+        for p in params:
+            if not isinstance(p, Parameter):
+                raise TypeError(f"optimizer can only optimize Parameters, but one of the params is {type(p).__name__}")
+        for name, default in self.defaults.items():
+            param_group.setdefault(name, default)
+        if len({id(p) for p in params}) != len(params):
+            warnings.warn(
+                "optimizer contains a parameter group with duplicate parameters; in future, this will cause an error",
+                UserWarning,
+                stacklevel=3,
+            )
+        seen = {id(p) for group in self.param_groups for p in group["params"]}
+        if any(id(p) in seen for p in params):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every gradient: to None (torch's default, and then ``step`` skips the parameter) or to zeros."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if set_to_none:
+                    p.grad = None
+                elif p.grad is not None:
+                    p.grad.fill(0)
+
+    def step(self, closure: Callable[[], float] | None = None) -> float | None:
+        """Update every parameter that has a gradient; ``closure`` re-evaluates the loss first."""
+        raise NotImplementedError(f"{type(self).__name__} must implement step")
+
+    # ---- state_dict ------------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """``{'state': {0: {...}, ...}, 'param_groups': [{..., 'params': [0, 1]}, ...]}``, as torch.
+
+        Parameters are replaced by their position (counted across groups).  Unlike
+        torch, whose state_dict holds the live state tensors (a later ``step``
+        changes them), the arrays here are copies: the dict is a snapshot.
+        """
+        index: dict[int, int] = {}
+        for group in self.param_groups:
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+        param_groups = [
+            {**{k: v for k, v in g.items() if k != "params"}, "params": [index[id(p)] for p in g["params"]]}
+            for g in self.param_groups
+        ]
+        state = {index[id(p)]: copy.deepcopy(s) for p, s in self.state.items()}
+        return {"state": state, "param_groups": param_groups}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore options and state saved by ``state_dict`` (the parameters are matched by position).
+
+        Floating-point state arrays are cast to their parameter's dtype, except
+        ``step`` (as torch).  The arrays are copied, never shared with ``state_dict``.
+        """
+        saved_groups = copy.deepcopy(list(state_dict["param_groups"]))
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(s["params"]) for g, s in zip(self.param_groups, saved_groups, strict=True)):
+            raise ValueError(
+                "loaded state dict contains a parameter group that doesn't match the size of optimizer's group"
+            )
+        by_index = {
+            i: p
+            for g, s in zip(self.param_groups, saved_groups, strict=True)
+            for i, p in zip(s["params"], g["params"], strict=True)
+        }
+        state: defaultdict[Parameter, dict[str, Any]] = defaultdict(dict)
+        for i, saved in state_dict["state"].items():
+            p = by_index[i]
+            state[p] = {key: _cast_state(key, value, p) for key, value in saved.items()}
+        for g, s in zip(self.param_groups, saved_groups, strict=True):
+            s["params"] = g["params"]
+        self.state, self.param_groups = state, saved_groups
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {key}: {group[key]}" for key in sorted(group) if key != "params"]
+        return "\n".join(lines) + "\n)"
+
+
+def _cast_state(key: str, value: Any, p: Parameter) -> Any:
+    value = copy.deepcopy(value)
+    if key != "step" and isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating):
+        return value.astype(p.dtype, copy=False)
+    return value
