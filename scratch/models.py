@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+import numbers
 from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
 
 from scratch import nn
+from scratch.nn import functional as F
 from scratch.nn.module import Array
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
@@ -55,6 +61,91 @@ class MLP(nn.Sequential):
         if activation not in ACTIVATIONS:
             raise ValueError(f"MLP: unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}")
         layers: list[nn.Module] = []
-        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+        for n_in, n_out in itertools.pairwise(sizes):
             layers += [nn.Linear(n_in, n_out), ACTIVATIONS[activation]()]
         super().__init__(*layers[:-1])
+
+
+class Perceptron(nn.Module):
+    """Rosenblatt's perceptron: ŷ = step(x·wᵀ + b), with step(z) = 1 if z > 0 else 0 (so step(0) = 0).
+
+    ``weight`` (1, n_features) and ``bias`` (1,) are laid out like ``Linear(n_features, 1)`` and start at
+    zero, in float32 until the model is converted (``double()``).  The step function has no useful
+    derivative, so there is no ``backward``: ``fit`` applies the perceptron rule instead.
+    """
+
+    def __init__(self, n_features: int) -> None:
+        super().__init__()
+        if isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral) or n_features < 1:
+            raise ValueError(f"Perceptron: n_features must be a positive int, got {n_features!r}")
+        self.n_features: int = int(n_features)
+        self.weight: nn.Parameter = nn.Parameter(np.zeros((1, self.n_features), dtype=np.float32))
+        self.bias: nn.Parameter = nn.Parameter(np.zeros(1, dtype=np.float32))
+
+    def forward(self, X: Array) -> Array:
+        """Predictions in {0, 1}, shape (N,), for X of shape (N, n_features): one matrix-vector product."""
+        X = self._check_X(X)
+        return F.heaviside(X @ self.weight.data[0] + self.bias.data, 0.0)
+
+    def fit(self, X: Array, y: Array, lr: float = 1.0, max_epochs: int = 100) -> list[int]:
+        """Train with the perceptron rule; return the number of mistakes in each epoch.
+
+        Each epoch visits the samples in the given order, one at a time, and on a mistake moves the
+        boundary towards the sample: w += lr·(y − ŷ)·x, b += lr·(y − ŷ).  The rule is online (each
+        prediction uses the weights left by the previous sample), so this loop is sequential by nature.
+        Training stops after the first epoch without a mistake — the weights then separate the data,
+        which can only happen when the data are linearly separable — or after ``max_epochs``.
+        It continues from the current weights, so two calls of one epoch equal one call of two.
+        """
+        X, y, lr_ = self._check_fit(X, y, lr, max_epochs)
+        w, b = self.weight.data[0], self.bias.data  # views: updates write into the parameters
+        history: list[int] = []
+        for _ in range(max_epochs):
+            mistakes = 0
+            for x_i, y_i in zip(X, y, strict=True):
+                y_hat = F.heaviside(x_i @ w + b, 0.0)
+                if y_hat != y_i:
+                    error = y_i - y_hat
+                    w += lr_ * error * x_i
+                    b += lr_ * error
+                    mistakes += 1
+            history.append(mistakes)
+            if mistakes == 0:
+                break
+        return history
+
+    def _check_X(self, X: Any) -> Array:
+        dtype = self.weight.dtype
+        if not isinstance(X, np.ndarray):
+            raise TypeError(f"Perceptron: X must be a numpy array, got {type(X).__name__}")
+        if X.dtype != dtype:
+            raise TypeError(f"Perceptron: X has dtype {X.dtype} but the weights are {dtype} (cast X, or the model)")
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            raise ValueError(f"Perceptron: X must have shape (N, {self.n_features}), got {X.shape}")
+        return X
+
+    def _check_fit(self, X: Any, y: Any, lr: Any, max_epochs: Any) -> tuple[Array, Array, Any]:
+        X = self._check_X(X)
+        if not np.isfinite(X).all():
+            raise ValueError("Perceptron.fit: X contains NaN or infinity")
+        if not isinstance(y, np.ndarray) or y.dtype.kind not in "biuf":
+            raise TypeError(f"Perceptron.fit: y must be a numpy array of 0/1 labels, got {_describe(y)}")
+        if y.shape != (X.shape[0],):
+            raise ValueError(f"Perceptron.fit: y must have shape ({len(X)},) to match X, got {y.shape}")
+        if not (labels := np.isin(y, (0, 1))).all():
+            raise ValueError(f"Perceptron.fit: y must hold only 0 and 1, got {np.unique(y[~labels]).tolist()[:5]}")
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+            raise TypeError(f"Perceptron.fit: lr must be a number, got {type(lr).__name__}")
+        finfo = np.finfo(X.dtype)
+        if not float(finfo.tiny) <= float(lr) <= float(finfo.max):
+            raise ValueError(f"Perceptron.fit: lr must be positive and finite in {X.dtype}, got {lr}")
+        if isinstance(max_epochs, bool) or not isinstance(max_epochs, numbers.Integral) or max_epochs < 1:
+            raise ValueError(f"Perceptron.fit: max_epochs must be a positive int, got {max_epochs!r}")
+        return X, y.astype(X.dtype), X.dtype.type(lr)
+
+    def extra_repr(self) -> str:
+        return f"n_features={self.n_features}"
+
+
+def _describe(value: Any) -> str:
+    return f"an array of dtype {value.dtype}" if isinstance(value, np.ndarray) else type(value).__name__

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
+import numbers
 from collections.abc import Sequence
+from typing import Any
 
 import torch
 from torch import nn
@@ -44,6 +47,94 @@ class MLP(nn.Sequential):
         if activation not in ACTIVATIONS:
             raise ValueError(f"MLP: unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}")
         layers: list[nn.Module] = []
-        for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+        for n_in, n_out in itertools.pairwise(sizes):
             layers += [nn.Linear(n_in, n_out), ACTIVATIONS[activation]()]
         super().__init__(*layers[:-1])
+
+
+class Perceptron(nn.Module):
+    """Rosenblatt's perceptron: ŷ = step(x·wᵀ + b), with step(z) = 1 if z > 0 else 0 (so step(0) = 0).
+
+    ``weight`` (1, n_features) and ``bias`` (1,) are laid out like ``Linear(n_features, 1)`` and start at
+    zero, in float32 until the model is converted (``double()``).  The step function has no gradient
+    (torch.heaviside has no derivative), so autograd is not used: ``fit`` applies the perceptron rule.
+    """
+
+    def __init__(self, n_features: int) -> None:
+        super().__init__()
+        if isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral) or n_features < 1:
+            raise ValueError(f"Perceptron: n_features must be a positive int, got {n_features!r}")
+        self.n_features: int = int(n_features)
+        self.weight: nn.Parameter = nn.Parameter(torch.zeros(1, self.n_features, dtype=torch.float32))
+        self.bias: nn.Parameter = nn.Parameter(torch.zeros(1, dtype=torch.float32))
+
+    @torch.no_grad()
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        """Predictions in {0, 1}, shape (N,), for X of shape (N, n_features): one matrix-vector product."""
+        X = self._check_X(X)
+        return torch.heaviside(X @ self.weight[0] + self.bias, torch.zeros_like(self.bias))
+
+    @torch.no_grad()
+    def fit(self, X: torch.Tensor, y: torch.Tensor, lr: float = 1.0, max_epochs: int = 100) -> list[int]:
+        """Train with the perceptron rule; return the number of mistakes in each epoch.
+
+        Each epoch visits the samples in the given order, one at a time, and on a mistake moves the
+        boundary towards the sample: w += lr·(y − ŷ)·x, b += lr·(y − ŷ).  The rule is online (each
+        prediction uses the weights left by the previous sample), so this loop is sequential by nature.
+        Training stops after the first epoch without a mistake — the weights then separate the data,
+        which can only happen when the data are linearly separable — or after ``max_epochs``.
+        It continues from the current weights, so two calls of one epoch equal one call of two.
+        """
+        X, y, lr_ = self._check_fit(X, y, lr, max_epochs)
+        w, b = self.weight[0], self.bias[:]  # views: updates write into the parameters
+        zero = torch.zeros_like(b)  # the step's value at exactly 0
+        history: list[int] = []
+        for _ in range(max_epochs):
+            mistakes = 0
+            for x_i, y_i in zip(X, y, strict=True):
+                y_hat = torch.heaviside(x_i @ w + b, zero)
+                if y_hat != y_i:
+                    error = y_i - y_hat
+                    w += lr_ * error * x_i
+                    b += lr_ * error
+                    mistakes += 1
+            history.append(mistakes)
+            if mistakes == 0:
+                break
+        return history
+
+    def _check_X(self, X: Any) -> torch.Tensor:
+        dtype = self.weight.dtype
+        if not isinstance(X, torch.Tensor):
+            raise TypeError(f"Perceptron: X must be a torch.Tensor, got {type(X).__name__}")
+        if X.dtype != dtype:
+            raise TypeError(f"Perceptron: X has dtype {X.dtype} but the weights are {dtype} (cast X, or the model)")
+        if X.ndim != 2 or X.shape[1] != self.n_features:
+            raise ValueError(f"Perceptron: X must have shape (N, {self.n_features}), got {tuple(X.shape)}")
+        return X
+
+    def _check_fit(self, X: Any, y: Any, lr: Any, max_epochs: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        X = self._check_X(X)
+        if not torch.isfinite(X).all():
+            raise ValueError("Perceptron.fit: X contains NaN or infinity")
+        if not isinstance(y, torch.Tensor) or y.dtype.is_complex:
+            raise TypeError(f"Perceptron.fit: y must be a tensor of 0/1 labels, got {_describe(y)}")
+        if tuple(y.shape) != (X.shape[0],):
+            raise ValueError(f"Perceptron.fit: y must have shape ({len(X)},) to match X, got {tuple(y.shape)}")
+        if not (labels := (y == 0) | (y == 1)).all():
+            raise ValueError(f"Perceptron.fit: y must hold only 0 and 1, got {torch.unique(y[~labels]).tolist()[:5]}")
+        if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
+            raise TypeError(f"Perceptron.fit: lr must be a number, got {type(lr).__name__}")
+        finfo = torch.finfo(X.dtype)
+        if not float(finfo.tiny) <= float(lr) <= float(finfo.max):
+            raise ValueError(f"Perceptron.fit: lr must be positive and finite in {X.dtype}, got {lr}")
+        if isinstance(max_epochs, bool) or not isinstance(max_epochs, numbers.Integral) or max_epochs < 1:
+            raise ValueError(f"Perceptron.fit: max_epochs must be a positive int, got {max_epochs!r}")
+        return X, y.to(X.dtype), torch.tensor(lr, dtype=X.dtype)
+
+    def extra_repr(self) -> str:
+        return f"n_features={self.n_features}"
+
+
+def _describe(value: Any) -> str:
+    return f"a tensor of dtype {value.dtype}" if isinstance(value, torch.Tensor) else type(value).__name__
