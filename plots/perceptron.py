@@ -96,8 +96,9 @@ def plot_decision_boundary(
     g1, g2 = np.meshgrid(grid, grid)
     points = np.column_stack([g1.ravel(), g2.ravel()]).astype(X.dtype)
     labels = np.asarray(predict_fn(points), dtype=np.float64).reshape(g1.shape)
-    levels = np.arange(len(REGION_COLORS) + 1) - 0.5
-    ax.contourf(g1, g2, labels, levels=levels, colors=REGION_COLORS)
+    n_classes = max(2, int(max(labels.max(), y.max())) + 1)
+    levels = np.arange(n_classes + 1) - 0.5
+    ax.contourf(g1, g2, labels, levels=levels, colors=REGION_COLORS[:n_classes])
     if labels.min() != labels.max():  # a constant prediction has no boundary to draw
         ax.contour(g1, g2, labels, levels=levels[1:-1], colors="black", linewidths=1.5)
     for label, (marker, color) in CLASS_STYLE.items():
