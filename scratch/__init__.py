@@ -1,12 +1,14 @@
 """nnfundamentals' NumPy implementation: neural networks with manual backprop, mirroring torch's API."""
 
-from scratch import nn, optim
+from scratch import data, datasets, nn, optim
 from scratch.gradcheck import GradcheckError, gradcheck
 from scratch.random import Generator, default_generator, initial_seed, manual_seed
 
 __all__ = [
     "Generator",
     "GradcheckError",
+    "data",
+    "datasets",
     "default_generator",
     "gradcheck",
     "initial_seed",

@@ -1,0 +1,151 @@
+"""Small data sets as NumPy arrays, shared by both implementations.
+
+Every generator is seeded (``np.random.default_rng(seed)``), so the scratch and
+the torch side train on identical arrays.  Features are float32 by default
+(``dtype=np.float64`` for float64 runs); class labels are int64, as
+``CrossEntropyLoss`` expects; regression targets have shape (n, 1), the shape of
+the model's output.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+Array = NDArray[Any]
+Labels = NDArray[np.int64]
+
+
+def xor(n_samples: int = 4, noise: float = 0.0, seed: int = 0, dtype: DTypeLike = np.float32) -> tuple[Array, Labels]:
+    """The XOR problem: corners of the unit square, label = x1 XOR x2 (not linearly separable).
+
+    The defaults give the four-row truth table; more samples repeat the corners
+    with Gaussian noise of standard deviation ``noise``.
+    """
+    corners = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=np.float64)
+    X = np.tile(corners, (-(-n_samples // 4), 1))[:n_samples]
+    y = (X[:, 0] != X[:, 1]).astype(np.int64)
+    X = X + noise * np.random.default_rng(seed).standard_normal(X.shape)
+    return X.astype(dtype), y
+
+
+def blobs(
+    n_samples: int = 300,
+    centers: int | ArrayLike = 3,
+    n_features: int = 2,
+    cluster_std: float = 1.0,
+    seed: int = 0,
+    dtype: DTypeLike = np.float32,
+) -> tuple[Array, Labels]:
+    """Gaussian blobs: points split evenly over the centres (drawn in [-10, 10]² if ``centers`` is an int)."""
+    rng = np.random.default_rng(seed)
+    if isinstance(centers, (int, np.integer)):
+        centres = rng.uniform(-10.0, 10.0, size=(centers, n_features))
+    else:
+        centres = np.asarray(centers, dtype=np.float64)
+    y = np.arange(n_samples, dtype=np.int64) % len(centres)
+    X = centres[y] + cluster_std * rng.standard_normal((n_samples, centres.shape[1]))
+    return X.astype(dtype), y
+
+
+def moons(
+    n_samples: int = 200, noise: float = 0.1, seed: int = 0, dtype: DTypeLike = np.float32
+) -> tuple[Array, Labels]:
+    """Two interleaving half circles (class 0 on top, class 1 below, shifted)."""
+    rng = np.random.default_rng(seed)
+    n_top = n_samples - n_samples // 2
+    t_top, t_bottom = np.linspace(0, np.pi, n_top), np.linspace(0, np.pi, n_samples // 2)
+    top = np.stack([np.cos(t_top), np.sin(t_top)], axis=1)
+    bottom = np.stack([1 - np.cos(t_bottom), 0.5 - np.sin(t_bottom)], axis=1)
+    X = np.concatenate([top, bottom]) + noise * rng.standard_normal((n_samples, 2))
+    y = np.concatenate([np.zeros(n_top, np.int64), np.ones(n_samples // 2, np.int64)])
+    return X.astype(dtype), y
+
+
+def circles(
+    n_samples: int = 200, noise: float = 0.05, factor: float = 0.5, seed: int = 0, dtype: DTypeLike = np.float32
+) -> tuple[Array, Labels]:
+    """Two concentric circles: class 0 on the unit circle, class 1 on radius ``factor``."""
+    rng = np.random.default_rng(seed)
+    n_outer = n_samples - n_samples // 2
+    t_outer = np.linspace(0, 2 * np.pi, n_outer, endpoint=False)
+    t_inner = np.linspace(0, 2 * np.pi, n_samples // 2, endpoint=False)
+    outer = np.stack([np.cos(t_outer), np.sin(t_outer)], axis=1)
+    inner = factor * np.stack([np.cos(t_inner), np.sin(t_inner)], axis=1)
+    X = np.concatenate([outer, inner]) + noise * rng.standard_normal((n_samples, 2))
+    y = np.concatenate([np.zeros(n_outer, np.int64), np.ones(n_samples // 2, np.int64)])
+    return X.astype(dtype), y
+
+
+def spirals(
+    n_samples: int = 300, n_classes: int = 3, noise: float = 0.2, seed: int = 0, dtype: DTypeLike = np.float32
+) -> tuple[Array, Labels]:
+    """Interleaved spiral arms, one per class (the CS231n toy problem); radius grows from 0 to 1."""
+    rng = np.random.default_rng(seed)
+    y = np.arange(n_samples, dtype=np.int64) % n_classes
+    radius = np.linspace(0.0, 1.0, n_samples)
+    angle = 4.0 * radius + y * (2 * np.pi / n_classes) + noise * rng.standard_normal(n_samples)
+    X = radius[:, None] * np.stack([np.sin(angle), np.cos(angle)], axis=1)
+    return X.astype(dtype), y
+
+
+def sine(
+    n_samples: int = 200,
+    noise: float = 0.1,
+    low: float = -np.pi,
+    high: float = np.pi,
+    seed: int = 0,
+    dtype: DTypeLike = np.float32,
+) -> tuple[Array, Array]:
+    """1-D regression: x ~ U(low, high), y = sin(x) + N(0, noise²); both of shape (n, 1)."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(low, high, size=(n_samples, 1))
+    y = np.sin(x) + noise * rng.standard_normal((n_samples, 1))
+    return x.astype(dtype), y.astype(dtype)
+
+
+def load_digits(dtype: DTypeLike = np.float32) -> tuple[Array, Labels]:
+    """scikit-learn's bundled 8×8 handwritten digits: X (1797, 64) scaled to [0, 1], y (1797,) in 0..9.
+
+    The images ship inside scikit-learn (no download); install it with
+    ``pip install 'nnfundamentals[data]'``.
+    """
+    try:
+        from sklearn.datasets import load_digits as sklearn_load_digits
+    except ImportError as error:
+        raise ImportError(
+            "load_digits needs scikit-learn: pip install 'nnfundamentals[data]' (or pip install scikit-learn)"
+        ) from error
+    digits = sklearn_load_digits()
+    return (digits.data / 16.0).astype(dtype), digits.target.astype(np.int64)
+
+
+def standardize(train: Array, *others: Array, eps: float = 0.1) -> list[Array]:
+    """(x − mean) / (std + eps) per feature, with the mean and std of ``train``; returns every array so scaled.
+
+    ``eps`` keeps near-constant features (the digits' border pixels) from being
+    blown up; the dtype of each array is kept.
+    """
+    mean, std = train.mean(axis=0, dtype=np.float64), train.std(axis=0, dtype=np.float64)
+    return [((a - mean) / (std + eps)).astype(a.dtype) for a in (train, *others)]
+
+
+def train_test_split(*arrays: Array, test_size: float = 0.25, seed: int = 0) -> list[Array]:
+    """Shuffle the rows (the same permutation for every array) and split them.
+
+    Returns ``[a_train, a_test, b_train, b_test, ...]`` like scikit-learn's
+    function; ``test_size`` is a fraction in (0, 1) or a number of rows.
+    """
+    if not arrays:
+        raise ValueError("train_test_split needs at least one array")
+    n = len(arrays[0])
+    if any(len(a) != n for a in arrays):
+        raise ValueError(f"train_test_split: arrays of different lengths {[len(a) for a in arrays]}")
+    n_test = int(np.ceil(test_size * n)) if isinstance(test_size, float) else int(test_size)
+    if not 0 < n_test < n:
+        raise ValueError(f"train_test_split: test_size={test_size} leaves no train or no test rows out of {n}")
+    order = np.random.default_rng(seed).permutation(n)
+    test, train = order[:n_test], order[n_test:]
+    return [part for a in arrays for part in (a[train], a[test])]

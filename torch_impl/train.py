@@ -1,0 +1,89 @@
+"""The training loop and evaluation in PyTorch (~ scratch/train.py, line for line).
+
+One training step is four lines in both implementations::
+
+    optimizer.zero_grad()                          # forget the last step's gradients
+    out = model(X)                                 # forward: the network's output (and autograd's graph)
+    loss = criterion(out, y)                       # how wrong it is: one number
+    loss.backward()                                # autograd: dL/dθ for every parameter
+    optimizer.step()                               # θ ← θ − update(dL/dθ)
+
+The bookkeeping that does not depend on the implementation (``History``,
+``Tally``, the log line, the progress bar) is scratch/train.py's, fed with
+``.numpy()`` views of the CPU tensors, so both sides count the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from scratch.train import LOG_LINE, History, Tally, progress_bar
+
+__all__ = ["History", "evaluate", "train"]
+
+
+def train(
+    model: nn.Module,
+    loader: torch.utils.data.DataLoader[Any],
+    criterion: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    epochs: int,
+    *,
+    log_every: int | None = 100,
+    progress: bool | None = None,
+    test_loader: torch.utils.data.DataLoader[Any] | None = None,
+) -> History:
+    """Train ``model`` for ``epochs`` passes over ``loader``; return the History.
+
+    Prints ``Epoch [e/E], Step [i/N], Loss: x.xxxx`` every ``log_every`` steps and a
+    summary line after each epoch (``log_every=None`` or 0: silent).  With
+    ``test_loader``, each epoch ends with ``evaluate`` on it (which draws its own
+    base seed from the random stream, as any DataLoader does).
+    """
+    history = History()
+    steps = len(loader)
+    bar = progress_bar(epochs * steps, progress)
+    log = print if bar is None else bar.write  # bar.write keeps the bar below the log
+    for epoch in range(epochs):
+        model.train()
+        tally = Tally()
+        for i, (X, y) in enumerate(loader):
+            optimizer.zero_grad()
+            out = model(X)
+            loss = criterion(out, y)
+            loss.backward()
+            optimizer.step()
+            history.loss.append(loss.item())
+            tally.add(out.detach().numpy(), y.numpy(), history.loss[-1])
+            if log_every and (i + 1) % log_every == 0:
+                log(LOG_LINE.format(epoch=epoch + 1, epochs=epochs, step=i + 1, steps=steps, loss=history.loss[-1]))
+            if bar is not None:
+                bar.update()
+        history.end_epoch(tally, evaluate(model, test_loader, criterion) if test_loader is not None else None)
+        if log_every:
+            log(history.summary(epoch + 1, epochs))
+    if bar is not None:
+        bar.close()
+    return history
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, loader: torch.utils.data.DataLoader[Any], criterion: nn.Module) -> tuple[float, float]:
+    """(mean loss, accuracy) over ``loader`` — or (mean loss, MSE) for float targets.
+
+    The model runs in eval mode (and, by the decorator, without building a
+    graph); its previous mode is restored; no parameter or gradient changes.
+    """
+    was_training = model.training
+    model.eval()
+    tally = Tally()
+    try:
+        for X, y in loader:
+            out = model(X)
+            tally.add(out.numpy(), y.numpy(), criterion(out, y).item())
+    finally:
+        model.train(was_training)
+    return tally.loss, tally.metric
