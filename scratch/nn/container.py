@@ -32,7 +32,7 @@ class Sequential(Module):
         return len(self.__dict__["_modules"])
 
     def __iter__(self) -> Iterator[Module]:
-        return self.children()
+        return iter(self.__dict__["_modules"].values())  # children(), without its two generators
 
     def forward(self, x: Array) -> Array:
         for module in self:

@@ -42,10 +42,9 @@ class Linear(Module):
             bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
             init.uniform_(self.bias, -bound, bound)
 
-    def _check_input(self, x: Any) -> Array:
+    def _check_input(self, x: Any, W: Array) -> Array:
         if not isinstance(x, np.ndarray):
             raise TypeError(f"Linear expects a numpy array, got {type(x).__name__}")
-        W = self.weight.data
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             rows = math.prod(x.shape[:-1]) if x.ndim else 1
             cols = x.shape[-1] if x.ndim else 1
@@ -61,10 +60,11 @@ class Linear(Module):
         return x
 
     def forward(self, x: Array) -> Array:
-        self._x = self._check_input(x)
-        y = x @ self.weight.data.T
-        if self.bias is not None:
-            y += self.bias.data
+        W, bias = self.weight.data, self.bias
+        self._x = self._check_input(x, W)
+        y = x @ W.T
+        if bias is not None:
+            y += bias.data
         return y
 
     def backward_params(self, grad_output: Array) -> None:
@@ -72,10 +72,13 @@ class Linear(Module):
         x = self.__dict__.get("_x")
         if x is None:
             raise RuntimeError("Linear.backward called before forward")
-        g2 = grad_output.reshape(-1, self.out_features)
-        self.weight.accumulate_grad(g2.T @ x.reshape(-1, self.in_features))
-        if self.bias is not None:
-            self.bias.accumulate_grad(g2.sum(axis=0))
+        g = grad_output
+        if x.ndim != 2:  # leading dimensions are all batch dimensions: fold them into one
+            g, x = g.reshape(-1, self.out_features), x.reshape(-1, self.in_features)
+        weight, bias = self.weight, self.bias
+        weight.accumulate_grad(g.T @ x)
+        if bias is not None:
+            bias.accumulate_grad(g.sum(axis=0))
 
     def backward(self, grad_output: Array) -> Array:
         self.backward_params(grad_output)
