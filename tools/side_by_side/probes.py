@@ -1,0 +1,201 @@
+"""Fixed-seed probes: run a scratch component and its torch twin on one deterministic input and compare.
+
+Every comparison goes through ``parity_tests.harness.assert_close`` (same metric and tolerance as the parity
+tests, so a probe that disagrees fails loudly).  ``measure`` runs a probe in both dtypes and returns the
+worst error of each, read from a private ParityReport so the test session's report is left alone.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+
+import scratch
+import scratch.data
+import scratch.optim
+from parity_tests import harness
+from scratch.models import SimpleMLP
+from scratch.nn import Parameter
+from torch_impl import data as torch_data
+from torch_impl import models as torch_models
+
+Array = np.ndarray[Any, Any]
+Probe = Callable[[np.dtype[Any]], None]
+DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
+TORCH_DTYPE = {np.dtype(np.float64): torch.float64, np.dtype(np.float32): torch.float32}
+SEED = 0
+
+
+def measure(probe: Probe) -> dict[str, str]:
+    """{"float64": bucket, "float32": bucket} for one probe."""
+    results = {}
+    for dtype in DTYPES:
+        saved, harness.REPORT = harness.REPORT, harness.ParityReport()
+        try:
+            probe(dtype)
+            records = list(harness.REPORT.records.values())
+        finally:
+            harness.REPORT = saved
+        if not records:
+            raise RuntimeError("the probe compared nothing")
+        worst = max(r.worst for r in records)
+        results[str(dtype)] = bucket(worst, all(r.bit_exact for r in records))
+    return results
+
+
+def bucket(worst: float, exact: bool) -> str:
+    """The error rounded up to a power of ten: deterministic where the exact digits might not be."""
+    if exact or worst == 0:
+        return "bit-exact"
+    return f"< 1e{math.floor(math.log10(worst)) + 1}"
+
+
+def sample(shape: Sequence[int], dtype: np.dtype[Any], seed: int = SEED) -> Array:
+    """Standard-normal values with an exact zero first (every kink is at 0)."""
+    x = np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+    x.flat[0] = 0
+    return x
+
+
+# ---- layers and models ------------------------------------------------------------------------
+def module(scratch_factory: Callable[[], Any], torch_factory: Callable[[], Any], shape: Sequence[int]) -> Probe:
+    """Both twins built after the same manual_seed (so initial weights must match too), then forward and
+    backward on one input: the output, dL/dx and every dL/dθ are compared."""
+
+    def probe(dtype: np.dtype[Any]) -> None:
+        scratch.manual_seed(SEED)
+        ours = scratch_factory().to(dtype)
+        torch.manual_seed(SEED)
+        theirs = torch_factory().to(TORCH_DTYPE[dtype])
+        harness.check_module("probe", ours, theirs, sample(shape, dtype), copy_weights=False)
+
+    return probe
+
+
+def perceptron(scratch_factory: Callable[[int], Any], torch_factory: Callable[[int], Any]) -> Probe:
+    """AND, OR and XOR learned by both: the weights, the bias, the mistakes per epoch and the predictions."""
+    X = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])
+    targets = {"AND": [0, 0, 0, 1], "OR": [0, 1, 1, 1], "XOR": [0, 1, 1, 0]}
+
+    def probe(dtype: np.dtype[Any]) -> None:
+        for name, y in targets.items():
+            ours, theirs = scratch_factory(2).to(dtype), torch_factory(2).to(TORCH_DTYPE[dtype])
+            Xd, yd = X.astype(dtype), np.array(y, dtype=dtype)
+            history = ours.fit(Xd, yd, lr=0.5, max_epochs=10)
+            history_t = theirs.fit(torch.from_numpy(Xd), torch.from_numpy(yd), lr=0.5, max_epochs=10)
+            harness.assert_close("probe", f"{name} mistakes", np.array(history), np.array(history_t))
+            harness.assert_close("probe", f"{name} weight", ours.weight.data, theirs.weight)
+            harness.assert_close("probe", f"{name} bias", ours.bias.data, theirs.bias)
+            harness.assert_close("probe", f"{name} predictions", ours(Xd), theirs(torch.from_numpy(Xd)))
+
+    return probe
+
+
+# ---- losses -------------------------------------------------------------------------------------
+LOSS_DATA = {
+    "values": "values and regression targets",
+    "probabilities": "probabilities and soft targets",
+    "binary": "logits and 0/1 targets",
+    "classes": "logits and class indices",
+    "log_probabilities": "log-probabilities and class indices",
+}
+
+
+def loss(scratch_factory: Callable[[], Any], torch_factory: Callable[[], Any], target: str) -> Probe:
+    """Loss value and dL/dinput (reduction 'mean') for a (6, 3) input; ``target`` (a key of LOSS_DATA) says
+    what the input and the target hold."""
+    if target not in LOSS_DATA:
+        raise ValueError(f"loss probe: target must be one of {sorted(LOSS_DATA)}, got {target!r}")
+
+    def probe(dtype: np.dtype[Any]) -> None:
+        x = sample((6, 3), dtype)
+        rng = np.random.default_rng(SEED + 1)
+        if target == "values":
+            y = sample(x.shape, dtype, seed=SEED + 1)  # and a tie at [0, 0]: the kink of L1
+        elif target == "probabilities":
+            x, y = scratch.nn.functional.sigmoid(x), rng.random(x.shape).astype(dtype)
+        elif target == "binary":
+            y = rng.integers(0, 2, size=x.shape).astype(dtype)
+        else:
+            y = rng.integers(0, x.shape[1], size=x.shape[0])
+            if target == "log_probabilities":
+                x = scratch.nn.functional.log_softmax(x, dim=1)
+        criterion = scratch_factory()
+        value = criterion(x, y)
+        grad = criterion.backward()
+        xt = torch.tensor(x, requires_grad=True)
+        value_t = torch_factory()(xt, torch.from_numpy(y))
+        value_t.backward()
+        harness.assert_close("probe", "loss", value, value_t)
+        harness.assert_close("probe", "input gradient", grad, xt.grad)
+
+    return probe
+
+
+# ---- optimizers ---------------------------------------------------------------------------------
+def optimizer(scratch_factory: Callable[[list[Parameter]], Any], torch_factory: Callable[[list[Any]], Any]) -> Probe:
+    """Ten steps on a (3, 4) weight and a (4,) bias, fed the same gradients: the parameters after every step."""
+    steps, shapes = 10, [(3, 4), (4,)]
+
+    def probe(dtype: np.dtype[Any]) -> None:
+        rng = np.random.default_rng(SEED)
+        start = [rng.standard_normal(shape).astype(dtype) for shape in shapes]
+        ours = [Parameter(a.copy()) for a in start]
+        theirs = [torch.nn.Parameter(torch.tensor(a)) for a in start]
+        opt, opt_t = scratch_factory(ours), torch_factory(theirs)
+        for step in range(steps):
+            for p, p_t in zip(ours, theirs, strict=True):
+                g = rng.standard_normal(p.shape).astype(dtype)
+                p.grad, p_t.grad = g.copy(), torch.tensor(g)
+            opt.step()
+            opt_t.step()
+            for i, (p, p_t) in enumerate(zip(ours, theirs, strict=True)):
+                harness.assert_close("probe", f"step {step} param {i}", p.data, p_t)
+
+    return probe
+
+
+# ---- data and training ----------------------------------------------------------------------------
+def loader(scratch_factory: Callable[..., Any], torch_factory: Callable[..., Any]) -> Probe:
+    """Three shuffled epochs from one generator seed: every batch, exactly."""
+
+    def probe(dtype: np.dtype[Any]) -> None:
+        X, y = sample((10, 3), dtype), np.arange(10)
+        ours = scratch_factory(X, y, batch_size=4, shuffle=True, generator=scratch.Generator().manual_seed(SEED))
+        theirs = torch_factory(X, y, batch_size=4, shuffle=True, generator=torch.Generator().manual_seed(SEED))
+        for epoch in range(3):
+            for i, (batch, batch_t) in enumerate(zip(ours, theirs, strict=True)):
+                for a, t in zip(batch, batch_t, strict=True):
+                    harness.assert_close("probe", f"epoch {epoch} batch {i}", a, t, tol=0.0)
+
+    return probe
+
+
+def training(scratch_train: Callable[..., Any], torch_train: Callable[..., Any]) -> Probe:
+    """SimpleMLP(4, 8, 3) trained by both loops for three shuffled epochs (cross-entropy, SGD with momentum):
+    the loss of every step and the final parameters."""
+
+    def probe(dtype: np.dtype[Any]) -> None:
+        rng = np.random.default_rng(SEED)
+        X, y = rng.standard_normal((24, 4)).astype(dtype), rng.integers(0, 3, 24)
+        scratch.manual_seed(SEED)
+        ours = SimpleMLP(4, 8, 3).to(dtype)
+        torch.manual_seed(SEED)
+        theirs = torch_models.SimpleMLP(4, 8, 3).to(TORCH_DTYPE[dtype])
+        loader = scratch.data.make_loader(
+            X, y, batch_size=8, shuffle=True, generator=scratch.Generator().manual_seed(1)
+        )
+        loader_t = torch_data.make_loader(X, y, batch_size=8, shuffle=True, generator=torch.Generator().manual_seed(1))
+        sgd = scratch.optim.SGD(ours.parameters(), lr=0.1, momentum=0.9)
+        sgd_t = torch.optim.SGD(theirs.parameters(), lr=0.1, momentum=0.9)
+        quiet = {"log_every": None, "progress": False}
+        history = scratch_train(ours, loader, scratch.nn.CrossEntropyLoss(), sgd, 3, **quiet)
+        history_t = torch_train(theirs, loader_t, torch.nn.CrossEntropyLoss(), sgd_t, 3, **quiet)
+        harness.assert_close("probe", "losses", np.array(history.loss, dtype), np.array(history_t.loss, dtype))
+        harness.check_state("probe", ours.state_dict(), theirs.state_dict())
+
+    return probe
