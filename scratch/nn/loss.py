@@ -19,6 +19,12 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from scratch.nn import functional as F
+from scratch.nn.functional.cross_entropy import (
+    cross_entropy_from_parts,
+    cross_entropy_parts,
+    fused_gradient,
+    target_weights,
+)
 from scratch.nn.module import Array, Module
 
 
@@ -155,11 +161,13 @@ class CrossEntropyLoss(_WeightedLoss):
         return {"ignore_index": self.ignore_index, "reduction": self.reduction, "label_smoothing": self.label_smoothing}
 
     def forward(self, input: ArrayLike, target: ArrayLike) -> Array:
-        return self._save(input, target, F.cross_entropy(input, target, self.weight, **self._options()))
+        self._parts = cross_entropy_parts(input, target, self.weight, **self._options())  # log p, checked target
+        return self._save(input, target, cross_entropy_from_parts(self._parts, self.reduction))
 
     def backward(self, grad_output: ArrayLike | None = None) -> Array:
-        x, y, g = self._restore(grad_output)
-        return F.cross_entropy_backward(g, x, y, self.weight, **self._options())
+        """The fused gradient from what forward kept: no second log_softmax, no second check of the target."""
+        _, _, g = self._restore(grad_output)
+        return fused_gradient(self._parts, target_weights(self._parts, g, self.reduction))
 
 
 class BCELoss(_WeightedLoss):

@@ -158,6 +158,52 @@ def _probability_q(t: Array, w: Array | None, eps: float, C: int) -> Array:
     return t if w is None else t * _by_class(w, t.ndim)
 
 
+class CrossEntropyParts(NamedTuple):
+    """What the cross-entropy forward computes and its backward reuses (a module keeps it between the two)."""
+
+    x: Array  # the logits as given
+    target: Array  # class probabilities, batched; or the raw index target
+    weight: Array | None
+    shape: tuple[int, ...]  # shape of the 'none' loss
+    eps: float  # label smoothing
+    log_p: Array  # log_softmax over axis 1, batched
+    idx: _Indices | None  # the checked class indices; None for probability targets
+
+
+def cross_entropy_parts(
+    input: ArrayLike,
+    target: ArrayLike,
+    weight: ArrayLike | None = None,
+    *,
+    ignore_index: int = -100,
+    reduction: str = "mean",
+    label_smoothing: float = 0.0,
+) -> CrossEntropyParts:
+    """Check the arguments and compute log p = log_softmax(x) once, for the loss and for its gradient."""
+    x, t, w, shape = _class_args("cross_entropy", input, target, weight, reduction)
+    eps = _smoothing(label_smoothing)
+    log_p = log_softmax(_batched(x, x.ndim), dim=1)
+    if _holds_probabilities(x, t, ignore_index):
+        return CrossEntropyParts(x, _batched(t, x.ndim), w, shape, eps, log_p, None)
+    return CrossEntropyParts(x, t, w, shape, eps, log_p, _indices("cross_entropy", x, t, shape, w, ignore_index))
+
+
+def cross_entropy_from_parts(parts: CrossEntropyParts, reduction: str) -> Array:
+    """The loss (see ``cross_entropy``) from the checked arguments and log p."""
+    x, t, w, shape, eps, log_p, idx = parts
+    C = log_p.shape[1]
+    if idx is None:
+        q = _probability_q(t, w, eps, C)
+        return _reduce(-(log_p * q).sum(axis=1).reshape(shape), reduction, log_p.size // C)
+    loss = _nll(log_p, idx, shape, reduction)
+    if eps == 0:
+        return loss
+    w_c = np.ones((), x.dtype) if w is None else _by_class(w, log_p.ndim)
+    smooth = np.where(idx.valid, -(log_p * w_c).sum(axis=1), 0).reshape(shape)
+    dt = x.dtype.type
+    return np.asarray(dt(1 - eps) * loss + dt(eps / C) * _reduce(smooth, reduction, idx.w_y.sum()))
+
+
 def cross_entropy(
     input: ArrayLike,
     target: ArrayLike,
@@ -174,42 +220,20 @@ def cross_entropy(
     Probability targets t: ℓ_i = −Σ_c w_c·((1 − ε)·t_ic + ε/C)·log p_ic; 'mean' divides by the number of
     rows × positions, never by the weights.
     """
-    x, t, w, shape = _class_args("cross_entropy", input, target, weight, reduction)
-    eps = _smoothing(label_smoothing)
-    log_p = log_softmax(_batched(x, x.ndim), dim=1)
-    C = log_p.shape[1]
-    if _holds_probabilities(x, t, ignore_index):
-        q = _probability_q(_batched(t, x.ndim), w, eps, C)
-        return _reduce(-(log_p * q).sum(axis=1).reshape(shape), reduction, log_p.size // C)
-    idx = _indices("cross_entropy", x, t, shape, w, ignore_index)
-    loss = _nll(log_p, idx, shape, reduction)
-    if eps == 0:
-        return loss
-    w_c = np.ones((), x.dtype) if w is None else _by_class(w, log_p.ndim)
-    smooth = np.where(idx.valid, -(log_p * w_c).sum(axis=1), 0).reshape(shape)
-    dt = x.dtype.type
-    return np.asarray(dt(1 - eps) * loss + dt(eps / C) * _reduce(smooth, reduction, idx.w_y.sum()))
+    parts = cross_entropy_parts(
+        input, target, weight, ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing
+    )
+    return cross_entropy_from_parts(parts, reduction)
 
 
-def _target_weights(
-    grad_output: ArrayLike,
-    input: ArrayLike,
-    target: ArrayLike,
-    weight: ArrayLike | None,
-    ignore_index: int,
-    reduction: str,
-    label_smoothing: float,
-) -> tuple[Array, Array, Array]:
-    """x, log p and the target weights q with the upstream gradient folded in, so that dL/d log p = −q."""
-    x, t, w, shape = _class_args("cross_entropy", input, target, weight, reduction)
-    eps = _smoothing(label_smoothing)
-    log_p = log_softmax(_batched(x, x.ndim), dim=1)
+def target_weights(parts: CrossEntropyParts, grad_output: ArrayLike, reduction: str) -> Array:
+    """The target weights q with the upstream gradient folded in, so that dL/d log p = −q."""
+    x, t, w, shape, eps, log_p, idx = parts
     C = log_p.shape[1]
-    if _holds_probabilities(x, t, ignore_index):
+    if idx is None:
         g = _upstream(grad_output, reduction, shape, np.result_type(x, t), log_p.size // C)
-        q = _probability_q(_batched(t, x.ndim), w, eps, C) * (g[:, None] if g.ndim else g)
-        return x, log_p, q.astype(x.dtype, copy=False)
-    idx = _indices("cross_entropy", x, t, shape, w, ignore_index)
+        q = _probability_q(t, w, eps, C) * (g[:, None] if g.ndim else g)
+        return q.astype(x.dtype, copy=False)
     g = _upstream(grad_output, reduction, shape, x.dtype, idx.w_y.sum())
     q = _index_q(idx, C, log_p.ndim, g)
     if eps > 0:
@@ -217,7 +241,12 @@ def _target_weights(
         g_valid = np.where(idx.valid, g, 0)[:, None]  # ignored entries get no smoothing gradient either
         with np.errstate(invalid="ignore"):
             q = x.dtype.type(1 - eps) * q + x.dtype.type(eps / C) * g_valid * w_c
-    return x, log_p, q
+    return q
+
+
+def fused_gradient(parts: CrossEntropyParts, q: Array) -> Array:
+    """dL/dx = p·Σ_c q_c − q with p = softmax(x) = e^(log p): (p − onehot)/N in the plain case."""
+    return (np.exp(parts.log_p) * q.sum(axis=1, keepdims=True) - q).reshape(parts.x.shape)
 
 
 def cross_entropy_backward(
@@ -231,8 +260,10 @@ def cross_entropy_backward(
     label_smoothing: float = 0.0,
 ) -> Array:
     """The fused gradient: dL/dx = p·Σ_c q_c − q, p = softmax(x) = e^(log p); (p − onehot)/N in the plain case."""
-    x, log_p, q = _target_weights(grad_output, input, target, weight, ignore_index, reduction, label_smoothing)
-    return (np.exp(log_p) * q.sum(axis=1, keepdims=True) - q).reshape(x.shape)
+    parts = cross_entropy_parts(
+        input, target, weight, ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing
+    )
+    return fused_gradient(parts, target_weights(parts, grad_output, reduction))
 
 
 def cross_entropy_backward_stepwise(
@@ -251,6 +282,9 @@ def cross_entropy_backward_stepwise(
     dL/dx = p ⊙ (dL/dp − Σ_c p_c·dL/dp_c) — not the diagonal p(1 − p) alone.  It divides by p, so it
     breaks (inf/NaN) where p underflows to 0, which is why the fused form is the one to use.
     """
-    x, _, q = _target_weights(grad_output, input, target, weight, ignore_index, reduction, label_smoothing)
-    p = softmax(_batched(x, x.ndim), dim=1)
-    return softmax_backward(-q / p, p, dim=1).reshape(x.shape)
+    parts = cross_entropy_parts(
+        input, target, weight, ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing
+    )
+    q = target_weights(parts, grad_output, reduction)
+    p = softmax(_batched(parts.x, parts.x.ndim), dim=1)
+    return softmax_backward(-q / p, p, dim=1).reshape(parts.x.shape)
