@@ -1,0 +1,4 @@
+"""Speed of scratch (NumPy) against torch, phase by phase, over a grid of sizes: ``python -m benchmarks``.
+
+This package imports nothing at load time, so that ``__main__`` can set the environment before NumPy loads.
+"""
