@@ -558,6 +558,10 @@ def main(argv: list[str] | None = None) -> dict[int, Section]:
         for name, fig in results[number].figures.items():
             fig.savefig(args.out / f"{name}.png", dpi=110)
             print(f"    figure: {args.out / f'{name}.png'}")
+            if "ipykernel" in sys.modules:  # in the notebook, show it below the section's output too
+                from IPython.display import display
+
+                display(fig)
     print("\nParity: the worst difference seen in each comparison\n" + parity_table(results))
     return results
 
