@@ -602,3 +602,185 @@ def test_clip_grad_norm_edge_cases_like_torch() -> None:
         match="non-finite",
         scratch_errors=RuntimeError,
     )
+
+
+# ---- fast paths: equal to the plain rule bit for bit, and to torch --------------------------------------
+NO_SLICES = 10**12  # a slice size that sends every parameter through the plain rule
+
+
+def assert_same_bits(fast: Any, plain: Any, fp: list[Parameter], pp: list[Parameter]) -> None:
+    """Parameters and the whole state_dict equal, bit for bit (NaN where NaN), in the same layout."""
+    for a, b in zip(fp, pp, strict=True):
+        assert a.data.dtype == b.data.dtype and np.array_equal(a.data, b.data, equal_nan=True)
+    f_sd, p_sd = fast.state_dict(), plain.state_dict()
+    assert f_sd["param_groups"] == p_sd["param_groups"]
+    assert list(f_sd["state"]) == list(p_sd["state"])
+    for i, state in p_sd["state"].items():
+        assert list(f_sd["state"][i]) == list(state)
+        for key, value in state.items():
+            got = f_sd["state"][i][key]
+            assert got.shape == value.shape and got.dtype == value.dtype
+            assert np.array_equal(got, value, equal_nan=True), (i, key)
+
+
+def drive_twins(
+    fast: Any, plain: Any, fp: list[Parameter], pp: list[Parameter], steps: int, seed: int, missing: float, reload: int
+) -> None:
+    """The same gradients to both; at step ``reload`` the fast one reloads its own state_dict (mid-run)."""
+    rng = np.random.default_rng(seed)
+    for t in range(steps):
+        if t == reload:
+            fast.load_state_dict(fast.state_dict())
+        skip = rng.random(len(fp)) < missing
+        for a, b, s in zip(fp, pp, skip, strict=True):
+            g = None if s else rng.standard_normal(a.shape).astype(a.dtype) + np.sin(a.data)
+            a.grad, b.grad = (None, None) if g is None else (g, g.copy())
+        fast.step()
+        plain.step()
+
+
+mixed_shapes = st.lists(
+    st.one_of(
+        hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=4),  # small: the flat state
+        hnp.array_shapes(min_dims=1, max_dims=2, min_side=5, max_side=9),  # large: slices
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@given(
+    dtype=DTYPES,
+    shapes=mixed_shapes,
+    two_groups=st.booleans(),
+    name=st.sampled_from(["Adam", "AdamW"]),
+    betas=st.sampled_from([(0.9, 0.999), (0.3, 0.5), (0.0, 0.0)]),
+    eps=st.sampled_from([0.0, 1e-8]),
+    weight_decay=st.sampled_from([0.0, 0.1]),
+    amsgrad=st.booleans(),
+    maximize=st.booleans(),
+    chunk=st.integers(1, 30),
+    missing=st.sampled_from([0.0, 0.0, 0.3]),
+    reload=st.integers(0, 12),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_adam_fast_paths_equal_plain_rule_bitwise(
+    dtype: np.dtype[Any],
+    shapes: list[tuple[int, ...]],
+    two_groups: bool,
+    name: str,
+    betas: tuple[float, float],
+    eps: float,
+    weight_decay: float,
+    amsgrad: bool,
+    maximize: bool,
+    chunk: int,
+    missing: float,
+    reload: int,
+    seed: int,
+) -> None:
+    """Flat state for the small parameters (≤ 16 elements here) and slices for the large ones give what
+    ``adam_update`` gives one parameter at a time: with gradients missing on some steps (step counts
+    part), two groups with different options, and a ``load_state_dict`` in the middle of the run."""
+    rng = np.random.default_rng(seed)
+    values = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    fp, pp = [Parameter(v.copy()) for v in values], [Parameter(v.copy()) for v in values]
+    kwargs = {"lr": 0.01, "betas": betas, "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad}
+    options = [{"lr": 0.1, "amsgrad": not amsgrad}, {}] if two_groups else None
+    fast = getattr(scratch.optim, name)(groups_of(fp, options), **kwargs, maximize=maximize)
+    fast.flat_max_size, fast.chunk_size = 16, chunk
+    plain = getattr(scratch.optim, name)(groups_of(pp, options), **kwargs, maximize=maximize)
+    plain.flat_max_size, plain.chunk_size = -1, NO_SLICES  # one parameter at a time, through adam_update
+    with np.errstate(all="ignore"):
+        drive_twins(fast, plain, fp, pp, steps=15, seed=seed, missing=missing, reload=reload)
+    assert_same_bits(fast, plain, fp, pp)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+def test_adam_flat_state_is_per_parameter_views(dtype: type) -> None:
+    """The small parameters share one buffer per key, yet the state reads per parameter as torch's;
+    after ``load_state_dict`` the state is rebuilt into a flat buffer and the run goes on as torch's."""
+    shapes = [(64, 32), (64,), (10, 64), (10,), (300, 250)]  # an MLP's small layers and one large weight
+    sp, tp = make_params(shapes, np.dtype(dtype))
+    s_opt, t_opt = make_optimizers("Adam", sp, tp, {"lr": 0.01, "amsgrad": True, "weight_decay": 0.01})
+    drive(s_opt, t_opt, sp, tp, steps=5)
+    exp_avg = [s_opt.state[p]["exp_avg"] for p in sp]
+    assert all(m.base is exp_avg[0].base is not None for m in exp_avg[:4]) and exp_avg[4].base is None
+    assert all(s_opt.state[p]["step"].shape == () and s_opt.state[p]["step"].dtype == np.float32 for p in sp)
+    s_opt.load_state_dict(numpy_state_dict(t_opt))
+    assert s_opt.state[sp[0]]["exp_avg"].base is None  # loaded: plain arrays, until the next step
+    REPORT.count_case("Adam (flat)", np.dtype(dtype))
+    drive(s_opt, t_opt, sp, tp, steps=20, seed=3, missing=0.1)
+    compare("Adam (flat)", s_opt, t_opt, sp, tp, tol(np.dtype(dtype)))
+
+
+@given(
+    dtype=DTYPES,
+    shapes=mixed_shapes,
+    momentum=st.sampled_from([0.0, 0.9]),
+    dampening=st.sampled_from([0.0, 0.0, 0.3]),
+    weight_decay=st.sampled_from([0.0, 0.1]),
+    nesterov=st.booleans(),
+    maximize=st.booleans(),
+    chunk=st.integers(1, 30),
+    missing=st.sampled_from([0.0, 0.3]),
+    reload=st.integers(0, 12),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_sgd_chunked_equals_plain_rule_bitwise(
+    dtype: np.dtype[Any],
+    shapes: list[tuple[int, ...]],
+    momentum: float,
+    dampening: float,
+    weight_decay: float,
+    nesterov: bool,
+    maximize: bool,
+    chunk: int,
+    missing: float,
+    reload: int,
+    seed: int,
+) -> None:
+    """``sgd_update_chunked`` (in place, slice by slice; ``buf += g`` when dampening is 0) gives what the
+    rule in ``SGD.step`` gives, bit for bit, whatever the slice size."""
+    nesterov = nesterov and momentum > 0 and dampening == 0
+    rng = np.random.default_rng(seed)
+    values = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    fp, pp = [Parameter(v.copy()) for v in values], [Parameter(v.copy()) for v in values]
+    kwargs = {"lr": 0.05, "momentum": momentum, "dampening": dampening, "weight_decay": weight_decay}
+    fast = scratch.optim.SGD(fp, **kwargs, nesterov=nesterov, maximize=maximize)
+    fast.chunk_size = chunk
+    plain = scratch.optim.SGD(pp, **kwargs, nesterov=nesterov, maximize=maximize)
+    plain.chunk_size = NO_SLICES
+    drive_twins(fast, plain, fp, pp, steps=15, seed=seed, missing=missing, reload=reload)
+    assert_same_bits(fast, plain, fp, pp)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"lr": 0.1, "momentum": 0.9},
+        {"lr": 0.05, "momentum": 0.9, "dampening": 0.3, "weight_decay": 0.1},
+        {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.05, "maximize": True},
+        {"lr": 0.5},
+    ],
+    ids=["momentum", "dampening+wd", "nesterov+wd+maximize", "plain"],
+)
+def test_sgd_chunked_fast_path_trajectory(kwargs: dict[str, Any], dtype: type) -> None:
+    """The slice-by-slice path (forced here with 7-element slices) follows torch."""
+    sp, tp = make_params(SHAPES, np.dtype(dtype))
+    s_opt, t_opt = make_optimizers("SGD", sp, tp, kwargs)
+    s_opt.chunk_size = 7
+    REPORT.count_case("SGD (chunked)", np.dtype(dtype))
+    drive(s_opt, t_opt, sp, tp, steps=300, sign=-1.0 if kwargs.get("maximize") else 1.0, missing=0.1)
+    compare("SGD (chunked)", s_opt, t_opt, sp, tp, tol(np.dtype(dtype)))
+
+
+def test_sgd_large_parameter_takes_fast_path() -> None:
+    """A parameter larger than one slice goes through ``sgd_update_chunked`` by default."""
+    sp, tp = make_params([(300, 250), (7,)], np.dtype(np.float32))
+    s_opt, t_opt = make_optimizers("SGD", sp, tp, {"lr": 0.01, "momentum": 0.9})
+    assert sp[0].size > scratch.optim.optimizer.CHUNK_BYTES // 4
+    REPORT.count_case("SGD (chunked)", np.dtype(np.float32))
+    drive(s_opt, t_opt, sp, tp, steps=20)
+    compare("SGD (chunked)", s_opt, t_opt, sp, tp, None)

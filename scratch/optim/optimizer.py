@@ -20,6 +20,8 @@ from scratch.nn.module import Parameter
 
 ParamsT: TypeAlias = Iterable[Parameter] | Iterable[dict[str, Any]]
 
+CHUNK_BYTES = 1 << 18  # the fast paths work on slices this large, so that their temporaries stay in cache
+
 
 class Optimizer:
     """Base class: ``params`` is an iterable of Parameters, or of dicts with per-group options.
