@@ -132,4 +132,4 @@ def _resolved_dim(dim: int | None, y: Array) -> int:
     """The dimension the forward used (torch's implicit choice when ``dim`` is None)."""
     if dim is not None:
         return dim
-    return 0 if y.ndim in (0, 1, 3) else 1
+    return F.activation.implicit_softmax_dim(y.ndim)

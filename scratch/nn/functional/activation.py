@@ -73,6 +73,11 @@ def elu_backward(g: Array, x: Array, alpha: float = 1.0) -> Array:
     return np.where(x <= 0, g * a * np.exp(np.minimum(x, 0)), g)
 
 
+def implicit_softmax_dim(ndim: int) -> int:
+    """torch's choice when ``dim`` is None: 0 for 0-, 1- and 3-d inputs, else 1 (a 3-d input is usually a bug)."""
+    return 0 if ndim in (0, 1, 3) else 1
+
+
 def _softmax_dim(name: str, x: Array, dim: int | None) -> int:
     """torch's rule for ``dim=None`` (with its deprecation warning), and the range check."""
     if dim is None:
@@ -82,7 +87,7 @@ def _softmax_dim(name: str, x: Array, dim: int | None) -> int:
             UserWarning,
             stacklevel=3,
         )
-        dim = 0 if x.ndim in (0, 1, 3) else 1
+        dim = implicit_softmax_dim(x.ndim)
     rank = max(x.ndim, 1)
     if not -rank <= dim < rank:
         raise IndexError(f"Dimension out of range (expected to be in range of [{-rank}, {rank - 1}], but got {dim})")
