@@ -131,7 +131,7 @@ def section_2(quick: bool = False) -> Section:
     torch.manual_seed(0)
     torch_mlp = tm.MLP([2, 4, 2], activation="tanh")
     X, y = gate("XOR")
-    fit_full_batch(mlp, torch_mlp, X, y, steps=300, lr=0.05, section=s, name="XOR MLP")
+    fit_full_batch(mlp, torch_mlp, X, y, steps=200, lr=0.05, section=s, name="XOR MLP")
     accuracy = float(np.mean(mlp(X).argmax(axis=1) == y))
     print(
         f"  MLP 2-4-2 (tanh) on XOR: {accuracy:.0%} correct (torch: "
@@ -556,7 +556,7 @@ def main(argv: list[str] | None = None) -> dict[int, Section]:
         print(f"\n{number}. {title}")
         results[number] = section(quick=args.quick)
         for name, fig in results[number].figures.items():
-            fig.savefig(args.out / f"{name}.png", dpi=110)
+            fig.savefig(args.out / f"{name}.png", dpi=100)
             print(f"    figure: {args.out / f'{name}.png'}")
             if "ipykernel" in sys.modules:  # in the notebook, show it below the section's output too
                 from IPython.display import display
