@@ -6,7 +6,7 @@ libraries is how words become numbers, so this module draws raw words and turns
 them into floats, integers and permutations the way torch does:
 
 * float32 ``uniform_(lo, hi)``: one word ``w`` per value,
-  ``u = (w & (2**24 - 1)) * 2**-24`` and ``value = fl32(u * (hi - lo) + lo)``;
+  ``u = (w & (2**24 - 1)) * 2**-24`` and ``value = fma32(u, hi - lo, lo)`` (rounded once);
   a value that rounds up to ``hi`` becomes ``lo`` (the interval stays half-open).
 * float64 ``uniform_(lo, hi)``: two words per value, ``w64 = w1 << 32 | w2``,
   ``u = (w64 & (2**53 - 1)) * 2**-53`` and ``value = fma(u, hi - lo, lo)``
@@ -16,12 +16,20 @@ them into floats, integers and permutations the way torch does:
 * ``normal_``: Box-Muller on uniforms, 16 values at a time (see ``normal``).
 
 Seeds are reduced modulo 2**32, as torch's MT19937 does.
+
+Where torch's float64 kernels call the C library's ``log``, ``log1p``, ``sin`` and
+``cos`` one value at a time, this module calls the same functions (through
+Python's ``math``, which wraps them): NumPy's float64 ``np.log``/``np.sin``/``np.cos``
+take SIMD code paths on AVX-512 CPUs that can round differently by one ulp, so
+they would make the draws depend on the machine.
 """
 
 from __future__ import annotations
 
 import math
 import secrets
+from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -97,9 +105,7 @@ class Generator:
         if np.dtype(dtype) == np.float32:
             u = (self.words(n) & np.uint32(_MASK24)).astype(np.float64) * 2.0**-24
             lo, hi = np.float32(low), np.float32(high)
-            # u has 24 bits and (hi - lo) is a float32: the product is exact in float64,
-            # so one addition in float64 then one rounding to float32 is torch's fma.
-            values = (u * np.float64(hi - lo) + np.float64(lo)).astype(np.float32)
+            values = fma32(u, hi - lo, lo)
         elif np.dtype(dtype) == np.float64:
             u = (self.words64(n) & _MASK53).astype(np.float64) * 2.0**-53
             values = fma(u, np.float64(high) - np.float64(low), np.float64(low))
@@ -140,9 +146,9 @@ class Generator:
         cached = [] if self._normal_cache is None else [self._normal_cache]
         pairs = (n - len(cached) + 1) // 2
         u = (self.words64(2 * pairs) & _MASK53).astype(np.float64) * 2.0**-53
-        r = np.sqrt(-2.0 * np.log1p(-u[1::2]))
+        r = np.sqrt(-2.0 * libm(math.log1p, -u[1::2]))
         theta = 2.0 * math.pi * u[0::2]
-        z = np.concatenate([cached, np.stack([r * np.cos(theta), r * np.sin(theta)], axis=1).reshape(-1)])
+        z = np.concatenate([cached, np.stack([r * libm(math.cos, theta), r * libm(math.sin, theta)], axis=1).ravel()])
         self._normal_cache = float(z[n]) if len(z) > n else None
         return fma(z[:n], np.float64(std), np.float64(mean))  # torch's compiled `z * std + mean` is fused
 
@@ -170,12 +176,19 @@ class Generator:
 def _box_muller_blocks(u: NDArray[Any], mean: float, std: float) -> NDArray[Any]:
     blocks = u.reshape(-1, 2, 8)
     u1, u2 = blocks[:, 0], blocks[:, 1]
-    radius = np.sqrt(-2 * np.log(1 - u1))
     theta = 2.0 * math.pi * u2
-    z = np.stack([radius * np.cos(theta), radius * np.sin(theta)], axis=1).reshape(-1)
-    if u.dtype == np.float32:  # fl32(z)·std is exact in float64: one rounding after the addition
-        return (z.astype(np.float64) * np.float64(np.float32(std)) + np.float64(np.float32(mean))).astype(np.float32)
+    if u.dtype == np.float32:  # torch vectorises these: within an ulp of NumPy's
+        radius = np.sqrt(-2 * np.log(1 - u1))
+        z = np.stack([radius * np.cos(theta), radius * np.sin(theta)], axis=1).reshape(-1)
+        return fma32(z, np.float32(std), np.float32(mean))
+    radius = np.sqrt(-2 * libm(math.log, 1 - u1))  # torch calls the C library once per value: so does this
+    z = np.stack([radius * libm(math.cos, theta), radius * libm(math.sin, theta)], axis=1).reshape(-1)
     return fma(z, np.float64(std), np.float64(mean))  # torch's compiled `z * std + mean` is fused
+
+
+def libm(f: Callable[[float], float], x: NDArray[np.float64]) -> NDArray[np.float64]:
+    """``f`` (``math.log``, ``math.sin``, ...) on every element: the C library's function, as torch calls it."""
+    return np.fromiter(map(f, x.ravel().tolist()), np.float64, x.size).reshape(x.shape)
 
 
 def fma(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> NDArray[np.float64]:
@@ -184,12 +197,54 @@ def fma(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> NDArray[np.float64]:
     NumPy has no fma, so it is built from error-free transformations
     (Boldo and Melquiond, 2008): the product and the sum are split exactly into a
     rounded part and an error, the errors are added with rounding to odd, and the
-    final addition rounds to nearest once.
+    final addition rounds to nearest once.  Those steps are exact only while
+    nothing overflows or underflows; the rare elements outside that range (products
+    beyond 2**995 or below 2**-968, infinities) are computed in exact rational
+    arithmetic instead, so the result is the correctly rounded one everywhere.
     """
     x, y, z = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(b, np.float64), np.asarray(c, np.float64))
-    p, e = _two_product(x, y)
-    s, t = _two_sum(z, p)
-    return s + _add_round_to_odd(t, e)
+    with np.errstate(all="ignore"):
+        p, e = _two_product(x, y)
+        s, t = _two_sum(z, p)
+        result = s + _add_round_to_odd(t, e)
+        result = np.where(result == 0, x * y + z, result)  # a zero sum is exact: the plain one has IEEE's sign
+        exact = (
+            (np.abs(x) <= 2.0**995)
+            & (np.abs(y) <= 2.0**995)
+            & ((x == 0) | (y == 0) | (np.abs(p) >= 2.0**-968))
+            & (np.abs(p) + np.abs(z) <= 2.0**1022)
+        )
+    if not exact.all():
+        outside = ~exact
+        result[outside] = [_fma_rational(*v) for v in zip(x[outside], y[outside], z[outside], strict=True)]
+    return result
+
+
+def fma32(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> NDArray[np.float32]:
+    """a*b + c rounded once to float32, for float32 values a, b, c (torch's float32 fma).
+
+    The product of two float32 values is exact in float64; the sum is rounded to odd
+    in float64 (53 bits, more than 24 + 2), so the final rounding to float32 is the
+    only one that counts.  A plain float64 sum would round twice, which is one ulp
+    off when the first rounding lands on a float32 midpoint.
+    """
+    product = np.asarray(a, np.float64) * np.asarray(b, np.float64)
+    return _add_round_to_odd(product, np.broadcast_to(np.asarray(c, np.float64), product.shape)).astype(np.float32)
+
+
+def _fma_rational(a: float, b: float, c: float) -> float:
+    """a*b + c in exact arithmetic, rounded once to the nearest double (IEEE signed zeros and infinities)."""
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return a * b + c  # the exact product is ±inf or NaN: as IEEE's fma
+    if not math.isfinite(c):
+        return c
+    exact = Fraction(a) * Fraction(b) + Fraction(c)
+    if exact == 0:
+        return a * b + c  # a*b = −c exactly: the plain sum is exact, and has IEEE's sign of zero
+    try:
+        return float(exact)
+    except OverflowError:
+        return math.inf if exact > 0 else -math.inf
 
 
 def _two_sum(a: NDArray[np.float64], b: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
@@ -215,8 +270,9 @@ def _add_round_to_odd(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray
     s, err = _two_sum(a, b)
     bits = s.view(np.int64)
     inexact_even = (err != 0) & (bits & 1 == 0)
-    # step one ulp towards the exact value: the result is then the odd neighbour
-    return np.where(inexact_even, np.nextafter(s, s + err), s)
+    # step one ulp towards the exact value s + err (towards ±inf: s + err itself may round back to s),
+    # so that the result is the odd neighbour
+    return np.where(inexact_even, np.nextafter(s, np.where(err > 0, np.inf, -np.inf)), s)
 
 
 default_generator = Generator().manual_seed(secrets.randbits(64))

@@ -2,8 +2,9 @@
 
 Each function fills a Parameter (or array) in place and returns it.  With the same
 seed, the uniform initialisers are bit-identical to torch's (float32 and float64);
-the normal ones are bit-identical in float64 and within one ulp in float32 (torch's
-vectorised log/sin/cos).
+the normal ones are bit-identical in float64 (on any CPU: the logarithm, sine and cosine
+come from the C library, as in torch's kernel) and within one ulp in float32, where
+torch's vectorised log/sin/cos round differently from NumPy's.
 """
 
 from __future__ import annotations
