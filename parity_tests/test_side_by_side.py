@@ -17,8 +17,19 @@ from scratch.data import DataLoader
 from scratch.nn.activation import _Activation
 from scratch.nn.loss import _Loss
 from tools.side_by_side.concepts import CONCEPTS
-from tools.side_by_side.page import COMMAND, LAYOUT, LEFT, PAGE, RIGHT, ROOT, Concept, check_tests, resolve
-from tools.side_by_side.probes import bucket
+from tools.side_by_side.page import (
+    COMMAND,
+    LAYOUT,
+    LEFT,
+    PAGE,
+    RIGHT,
+    ROOT,
+    Concept,
+    check_tests,
+    claim,
+    resolve,
+    verify,
+)
 
 
 def test_page_is_current() -> None:
@@ -45,7 +56,7 @@ def test_every_concept_has_a_section_in_order() -> None:
         assert "```text\n" in text, f"{concept.name}: formula"
         assert "**Proved equal by:**" in text
         assert all(test.removeprefix("parity_tests/") in text for test in concept.tests), concept.name
-        assert "float64 " in text and "float32 " in text, f"{concept.name}: worst differences"
+        assert "**Agreement**" in text and "float64 " in text and "float32 " in text, f"{concept.name}: agreement"
         assert f"| [{concept.name}](#" in page, f"{concept.name}: row in the contents table"
 
 
@@ -82,9 +93,12 @@ def test_a_test_that_does_not_exist_fails_loudly() -> None:
         check_tests(missing_file)
 
 
-@pytest.mark.parametrize(
-    ("worst", "exact", "expected"),
-    [(0.0, True, "bit-exact"), (2.2e-16, False, "< 1e-15"), (1e-7, False, "< 1e-6"), (5.9e-8, False, "< 1e-7")],
-)
-def test_errors_are_rounded_up_to_a_power_of_ten(worst: float, exact: bool, expected: str) -> None:
-    assert bucket(worst, exact) == expected
+def test_a_claim_the_probe_misses_fails_loudly() -> None:
+    exact, rounded = Concept(**{**CONCEPTS[0].__dict__, "exact": True}), CONCEPTS[0]
+    verify(exact, {"float64": (0.0, True), "float32": (0.0, True)})
+    with pytest.raises(SystemExit, match=r"claimed bit-exact, but in float32 differs by 6\.0e-08"):
+        verify(exact, {"float64": (0.0, True), "float32": (6e-8, False)})
+    verify(rounded, {"float64": (3e-16, False), "float32": (2e-7, False)})
+    with pytest.raises(SystemExit, match=r"in float64 differs by 2\.0e-14 >= 1e-14"):
+        verify(rounded, {"float64": (2e-14, False), "float32": (0.0, True)})
+    assert claim(exact, "float32") == "bit-exact" and claim(rounded, "float32") == "< 1e-6"

@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         difflib.unified_diff(current.splitlines(), text.splitlines(), f"{page} (on disk)", "generated", lineterm="")
     )
     print("\n".join(diff[:60] + ([f"... ({len(diff) - 60} more diff lines)"] if len(diff) > 60 else [])))
-    print(f"\n{page} is stale: the code it shows, the tests it names or the measured differences changed.")
+    print(f"\n{page} is stale: the code it shows, the tests it names or its claims changed.")
     print(f"Regenerate it with `{COMMAND}` and commit it.")
     return 1
 

@@ -33,7 +33,7 @@ OPTIM = "parity_tests/test_optim.py::"
 MODULE_PROBE = "fixed-seed init, forward, dL/dx and every dL/dθ"
 
 
-def activation(name: str, functional: str, tests: tuple[str, ...]) -> Concept:
+def activation(name: str, functional: str, tests: tuple[str, ...], exact: bool = False) -> Concept:
     """An activation (default arguments; dim=1 for the softmaxes): the functional pair (value, derivative) and
     the layer that caches for backward."""
     kwargs = {"dim": 1} if name.endswith("Softmax") else {}
@@ -60,6 +60,7 @@ def activation(name: str, functional: str, tests: tuple[str, ...]) -> Concept:
             (4, 5),
         ),
         probed="forward and dL/dx on a 4×5 input with a 0",
+        exact=exact,
     )
 
 
@@ -153,8 +154,8 @@ CONCEPTS: list[Concept] = [
     ),
     activation("Sigmoid", "sigmoid", ELEMENTWISE),
     activation("Tanh", "tanh", ELEMENTWISE),
-    activation("ReLU", "relu", ELEMENTWISE),
-    activation("LeakyReLU", "leaky_relu", ELEMENTWISE),
+    activation("ReLU", "relu", ELEMENTWISE, exact=True),
+    activation("LeakyReLU", "leaky_relu", ELEMENTWISE, exact=True),
     activation("ELU", "elu", ELEMENTWISE),
     activation("Softmax", "softmax", SOFTMAXES),
     activation("LogSoftmax", "log_softmax", SOFTMAXES),
@@ -227,6 +228,7 @@ CONCEPTS: list[Concept] = [
         ),
         probe=probes.perceptron(models.Perceptron, torch_impl.models.Perceptron),
         probed="AND, OR and XOR fitted with lr=0.5: mistakes per epoch, weight, bias, predictions",
+        exact=True,
     ),
     Concept(
         name="SimpleMLP",
@@ -266,6 +268,7 @@ CONCEPTS: list[Concept] = [
         tests=(f"{DATA}test_batches_equal_torch_over_epochs", f"{DATA}test_large_shuffles_equal_torch"),
         probe=probes.loader(scratch.data.make_loader, torch_impl.data.make_loader),
         probed="three shuffled epochs of 10 samples in batches of 4 from one seed: every batch",
+        exact=True,
     ),
     Concept(
         name="Training loop",

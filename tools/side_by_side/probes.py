@@ -2,12 +2,12 @@
 
 Every comparison goes through ``parity_tests.harness.assert_close`` (same metric and tolerance as the parity
 tests, so a probe that disagrees fails loudly).  ``measure`` runs a probe in both dtypes and returns the
-worst error of each, read from a private ParityReport so the test session's report is left alone.
+worst error of each and whether it was bit-exact, read from a private ParityReport so the test session's
+report is left alone.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -30,8 +30,8 @@ TORCH_DTYPE = {np.dtype(np.float64): torch.float64, np.dtype(np.float32): torch.
 SEED = 0
 
 
-def measure(probe: Probe) -> dict[str, str]:
-    """{"float64": bucket, "float32": bucket} for one probe."""
+def measure(probe: Probe) -> dict[str, tuple[float, bool]]:
+    """{"float64": (worst error, bit-exact), "float32": (...)} for one probe."""
     results = {}
     for dtype in DTYPES:
         saved, harness.REPORT = harness.REPORT, harness.ParityReport()
@@ -42,16 +42,8 @@ def measure(probe: Probe) -> dict[str, str]:
             harness.REPORT = saved
         if not records:
             raise RuntimeError("the probe compared nothing")
-        worst = max(r.worst for r in records)
-        results[str(dtype)] = bucket(worst, all(r.bit_exact for r in records))
+        results[str(dtype)] = (max(r.worst for r in records), all(r.bit_exact for r in records))
     return results
-
-
-def bucket(worst: float, exact: bool) -> str:
-    """The error rounded up to a power of ten: deterministic where the exact digits might not be."""
-    if exact or worst == 0:
-        return "bit-exact"
-    return f"< 1e{math.floor(math.log10(worst)) + 1}"
 
 
 def sample(shape: Sequence[int], dtype: np.dtype[Any], seed: int = SEED) -> Array:
