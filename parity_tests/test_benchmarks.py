@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("bench")
-    env = {**os.environ, "OPENBLAS_CORETYPE": "Haswell", "MPLBACKEND": "Agg"}
+    # whatever OPENBLAS_* variables the user's shell has, the run sees exactly this one (and must unset it)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENBLAS_")}
+    env |= {"OPENBLAS_CORETYPE": "Haswell", "MPLBACKEND": "Agg"}
     command = [sys.executable, "-m", "benchmarks", "--quick", "--out", str(out)]
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-3000:]
