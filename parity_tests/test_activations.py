@@ -59,6 +59,17 @@ def test_gradient_at_the_kink_is_torchs(name: str) -> None:
     check_module(name.split("(")[0], ours, theirs, x, grad_output=np.ones_like(x))
 
 
+def test_relu_passes_the_gradient_at_nan_and_blocks_inf_below_zero() -> None:
+    """torch computes ReLU's backward from the output: where(y <= 0, 0, g), so at a NaN input (y = NaN, not <= 0)
+    the gradient passes, and where it is blocked it is 0 even for an infinite or NaN g."""
+    x = np.array([np.nan, -1.0, 2.0, -3.0, 0.0])
+    g = np.array([1.0, np.inf, 5.0, np.nan, 7.0])
+    relu = nn.ReLU()
+    relu(x)
+    assert relu.backward(g).tolist()[1:] == [0.0, 5.0, 0.0, 0.0]
+    check_module("ReLU", nn.ReLU(), torch.nn.ReLU(), x, grad_output=g)
+
+
 def test_named_examples() -> None:
     """The tutorial's 2×3 batch through each activation."""
     x = np.array([[-1.0, 0.0, 2.0], [3.0, -2.0, 0.5]], dtype=np.float32)
@@ -130,6 +141,22 @@ def test_gradcheck(name: str) -> None:
     x = np.random.default_rng(7).uniform(0.1, 2.0, (3, 4)) * np.array([1, -1, 1, -1])
     module = ELEMENTWISE[name]()[0] if name in ELEMENTWISE else ALONG_DIM[name](1)[0]
     assert scratch.gradcheck(module, x)
+
+
+def test_gradcheck_checks_parameter_gradients_too() -> None:
+    """A layer whose input gradient is right but whose weight gradient is wrong must fail."""
+
+    class WrongWeightGrad(nn.Linear):
+        def backward_params(self, grad_output: np.ndarray) -> None:
+            super().backward_params(grad_output)
+            assert self.weight.grad is not None
+            self.weight.grad *= 2  # dW = 2 gᵀx: wrong
+
+    layer = WrongWeightGrad(3, 2, dtype=np.float64)
+    x = np.random.default_rng(0).standard_normal((4, 3))
+    with pytest.raises(scratch.GradcheckError, match="with respect to parameter 0"):
+        scratch.gradcheck(layer, x)
+    assert scratch.gradcheck(nn.Linear(3, 2, dtype=np.float64), x)
 
 
 def test_gradcheck_catches_a_wrong_derivative() -> None:

@@ -222,6 +222,20 @@ def test_bce_at_probabilities_zero_and_one() -> None:
     check_loss("BCELoss", nn.BCELoss(), torch.nn.BCELoss(), x.astype(np.float64), y.astype(np.float64))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bce_of_tiny_probabilities_is_relatively_exact(dtype: Any) -> None:
+    """−log(1 − x) for x = 1e-20 is 1e-20, which log1p(−x) keeps and log(1 − x) rounds to 0.
+
+    The parity metric, |a − b| / max(1, |b|), cannot see a difference of 1e-20, so this compares relative errors.
+    """
+    x = np.array([1e-20, 1e-30, 1e-8, 0.5], dtype=dtype)
+    y = np.zeros_like(x)
+    ours = nn.BCELoss(reduction="none")(x, y)
+    theirs = torch.nn.BCELoss(reduction="none")(torch.from_numpy(x), torch.from_numpy(y)).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6 if dtype == np.float32 else 1e-14)
+    np.testing.assert_allclose(ours[:2], x[:2], rtol=1e-6)
+
+
 def test_bce_with_logits_on_five_by_one() -> None:
     """The tutorial's example, plus logits of ±1e4 where σ rounds to 0 or 1 and the naive formula overflows."""
     logits = np.array([[2.0], [-1.0], [0.0], [1e4], [-1e4]], dtype=np.float32)

@@ -125,3 +125,29 @@ def test_attribute_errors() -> None:
 
     with pytest.raises(AttributeError, match=r"Module\.__init__"):
         Forgot()
+
+
+def test_to_casts_existing_gradients_too() -> None:
+    """torch's .double() casts .grad with the parameter; a stale float32 gradient would then meet float64 data."""
+    model = nn.Sequential(nn.Linear(3, 2), nn.Tanh())
+    model(np.ones((2, 3), np.float32))
+    model.backward(np.ones((2, 2), np.float32))
+    theirs = torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.Tanh())
+    theirs(torch.ones(2, 3)).backward(torch.ones(2, 2))
+    model.double()
+    theirs.double()
+    for (name, p), tp in zip(model.named_parameters(), theirs.parameters(), strict=True):
+        assert p.dtype == np.float64 and p.grad is not None and p.grad.dtype == np.float64, name
+        assert tp.grad is not None and tp.grad.dtype == torch.float64
+
+
+def test_sequential_with_an_ordered_dict_uses_its_names() -> None:
+    from collections import OrderedDict
+
+    ours = nn.Sequential(OrderedDict([("fc1", nn.Linear(2, 3)), ("act", nn.ReLU()), ("fc2", nn.Linear(3, 1))]))
+    theirs = torch.nn.Sequential(
+        OrderedDict([("fc1", torch.nn.Linear(2, 3)), ("act", torch.nn.ReLU()), ("fc2", torch.nn.Linear(3, 1))])
+    )
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"]
+    assert [name for name, _ in ours.named_children()] == ["fc1", "act", "fc2"]
+    assert repr(ours) == repr(theirs)

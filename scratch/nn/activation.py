@@ -6,6 +6,9 @@ ReLU, Softmax and LogSoftmax; the input for LeakyReLU and ELU.
 
 from __future__ import annotations
 
+from typing import Any
+
+from scratch import checks
 from scratch.nn import functional as F
 from scratch.nn.module import Array, Module
 
@@ -15,10 +18,12 @@ class _Activation(Module):
 
     _saved: Array
 
-    def _saved_for_backward(self) -> Array:
+    def _restore(self, grad_output: Any) -> tuple[Array, Array]:
+        """(grad_output, the saved array), once grad_output is checked against the forward's output."""
         if "_saved" not in self.__dict__:
             raise RuntimeError(f"{type(self).__name__}.backward called before forward")
-        return self._saved
+        saved = self._saved  # the output, or the input of an elementwise map: the output's shape and dtype
+        return checks.grad_output(f"{type(self).__name__}.backward", grad_output, saved.shape, saved.dtype), saved
 
 
 class Sigmoid(_Activation):
@@ -29,7 +34,7 @@ class Sigmoid(_Activation):
         return self._saved
 
     def backward(self, grad_output: Array) -> Array:
-        return F.sigmoid_backward(grad_output, self._saved_for_backward())
+        return F.sigmoid_backward(*self._restore(grad_output))
 
 
 class Tanh(_Activation):
@@ -40,7 +45,7 @@ class Tanh(_Activation):
         return self._saved
 
     def backward(self, grad_output: Array) -> Array:
-        return F.tanh_backward(grad_output, self._saved_for_backward())
+        return F.tanh_backward(*self._restore(grad_output))
 
 
 class ReLU(_Activation):
@@ -51,7 +56,7 @@ class ReLU(_Activation):
         return self._saved
 
     def backward(self, grad_output: Array) -> Array:
-        return F.relu_backward(grad_output, self._saved_for_backward())
+        return F.relu_backward(*self._restore(grad_output))
 
 
 class LeakyReLU(_Activation):
@@ -59,14 +64,14 @@ class LeakyReLU(_Activation):
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
-        self.negative_slope = negative_slope
+        self.negative_slope = checks.real("LeakyReLU", "negative_slope", negative_slope)
 
     def forward(self, x: Array) -> Array:
-        self._saved = x
+        self._saved = checks.floating("LeakyReLU", "input", x)
         return F.leaky_relu(x, self.negative_slope)
 
     def backward(self, grad_output: Array) -> Array:
-        return F.leaky_relu_backward(grad_output, self._saved_for_backward(), self.negative_slope)
+        return F.leaky_relu_backward(*self._restore(grad_output), self.negative_slope)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
@@ -77,14 +82,14 @@ class ELU(_Activation):
 
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__()
-        self.alpha = alpha
+        self.alpha = checks.real("ELU", "alpha", alpha)
 
     def forward(self, x: Array) -> Array:
-        self._saved = x
+        self._saved = checks.floating("ELU", "input", x)
         return F.elu(x, self.alpha)
 
     def backward(self, grad_output: Array) -> Array:
-        return F.elu_backward(grad_output, self._saved_for_backward(), self.alpha)
+        return F.elu_backward(*self._restore(grad_output), self.alpha)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}"
@@ -95,15 +100,15 @@ class Softmax(_Activation):
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
-        self.dim = dim
+        self.dim = F.activation.check_softmax_dim(type(self).__name__, dim)
 
     def forward(self, x: Array) -> Array:
         self._saved = F.softmax(x, self.dim)
         return self._saved
 
     def backward(self, grad_output: Array) -> Array:
-        y = self._saved_for_backward()
-        return F.softmax_backward(grad_output, y, _resolved_dim(self.dim, y))
+        g, y = self._restore(grad_output)
+        return F.softmax_backward(g, y, _resolved_dim(self.dim, y))
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -114,15 +119,15 @@ class LogSoftmax(_Activation):
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
-        self.dim = dim
+        self.dim = F.activation.check_softmax_dim(type(self).__name__, dim)
 
     def forward(self, x: Array) -> Array:
         self._saved = F.log_softmax(x, self.dim)
         return self._saved
 
     def backward(self, grad_output: Array) -> Array:
-        y = self._saved_for_backward()
-        return F.log_softmax_backward(grad_output, y, _resolved_dim(self.dim, y))
+        g, y = self._restore(grad_output)
+        return F.log_softmax_backward(g, y, _resolved_dim(self.dim, y))
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike
 
+from scratch import checks
 from scratch.nn import init
 from scratch.nn.module import Array, Module, Parameter
 
@@ -24,14 +25,9 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: DTypeLike | None = None) -> None:
         super().__init__()
-        for name, value in (("in_features", in_features), ("out_features", out_features)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-                raise ValueError(f"Linear: {name} must be a non-negative int, got {value!r}")
-        dtype = np.dtype(np.float32 if dtype is None else dtype)
-        if dtype not in (np.float32, np.float64):
-            raise TypeError(f"Linear: dtype must be float32 or float64, got {dtype}")
-        self.in_features = int(in_features)
-        self.out_features = int(out_features)
+        self.in_features = checks.integer("Linear", "in_features", in_features, minimum=0)
+        self.out_features = checks.integer("Linear", "out_features", out_features, minimum=0)
+        dtype = checks.float_dtype("Linear", np.float32 if dtype is None else dtype)
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
         self.reset_parameters()
@@ -43,8 +39,7 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def _check_input(self, x: Any, W: Array) -> Array:
-        if not isinstance(x, np.ndarray):
-            raise TypeError(f"Linear expects a numpy array, got {type(x).__name__}")
+        x = checks.array("Linear", "input", x)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             rows = math.prod(x.shape[:-1]) if x.ndim else 1
             cols = x.shape[-1] if x.ndim else 1
@@ -59,6 +54,7 @@ class Linear(Module):
             )
         return x
 
+    @np.errstate(all="ignore")  # like torch, inf and NaN inputs propagate silently
     def forward(self, x: Array) -> Array:
         W, bias = self.weight.data, self.bias
         self._x = self._check_input(x, W)
@@ -67,12 +63,13 @@ class Linear(Module):
             y += bias.data
         return y
 
+    @np.errstate(all="ignore")
     def backward_params(self, grad_output: Array) -> None:
         """dL/dW = gᵀx and dL/db = Σg, accumulated; dL/dx is not computed."""
         x = self.__dict__.get("_x")
         if x is None:
             raise RuntimeError("Linear.backward called before forward")
-        g = grad_output
+        g = self._check_grad_output(grad_output, x)
         if x.ndim != 2:  # leading dimensions are all batch dimensions: fold them into one
             g, x = g.reshape(-1, self.out_features), x.reshape(-1, self.in_features)
         weight, bias = self.weight, self.bias
@@ -80,9 +77,14 @@ class Linear(Module):
         if bias is not None:
             bias.accumulate_grad(g.sum(axis=0))
 
+    @np.errstate(all="ignore")
     def backward(self, grad_output: Array) -> Array:
         self.backward_params(grad_output)
-        return grad_output @ self.weight.data
+        return self._check_grad_output(grad_output, self._x) @ self.weight.data
+
+    def _check_grad_output(self, grad_output: Array, x: Array) -> Array:
+        shape = (*x.shape[:-1], self.out_features)
+        return checks.grad_output("Linear.backward", grad_output, shape, self.weight.dtype)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

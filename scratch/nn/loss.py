@@ -20,11 +20,14 @@ from numpy.typing import ArrayLike
 
 from scratch.nn import functional as F
 from scratch.nn.functional.cross_entropy import (
+    check_ignore_index,
+    check_label_smoothing,
     cross_entropy_from_parts,
     cross_entropy_parts,
     fused_gradient,
     target_weights,
 )
+from scratch.nn.functional.loss import check_beta, check_delta
 from scratch.nn.module import Array, Module
 
 
@@ -63,7 +66,7 @@ class _WeightedLoss(_Loss):
 
     def __init__(self, weight: ArrayLike | None = None, *, reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)
-        self.weight: Any = None if weight is None else np.asarray(weight)
+        self.weight: Any = _numbers(type(self).__name__, "weight", weight)
 
 
 class MSELoss(_Loss):
@@ -93,7 +96,7 @@ class HuberLoss(_Loss):
 
     def __init__(self, *, reduction: str = "mean", delta: float = 1.0) -> None:
         super().__init__(reduction=reduction)
-        self.delta = delta
+        self.delta = check_delta(delta)
 
     def forward(self, input: ArrayLike, target: ArrayLike) -> Array:
         return self._save(input, target, F.huber_loss(input, target, reduction=self.reduction, delta=self.delta))
@@ -108,7 +111,7 @@ class SmoothL1Loss(_Loss):
 
     def __init__(self, *, reduction: str = "mean", beta: float = 1.0) -> None:
         super().__init__(reduction=reduction)
-        self.beta = beta
+        self.beta = check_beta(beta)
 
     def forward(self, input: ArrayLike, target: ArrayLike) -> Array:
         return self._save(input, target, F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta))
@@ -126,7 +129,7 @@ class NLLLoss(_WeightedLoss):
 
     def __init__(self, weight: ArrayLike | None = None, *, ignore_index: int = -100, reduction: str = "mean") -> None:
         super().__init__(weight, reduction=reduction)
-        self.ignore_index = ignore_index
+        self.ignore_index = check_ignore_index(ignore_index)
 
     def forward(self, input: ArrayLike, target: ArrayLike) -> Array:
         loss = F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index, reduction=self.reduction)
@@ -154,7 +157,8 @@ class CrossEntropyLoss(_WeightedLoss):
         label_smoothing: float = 0.0,
     ) -> None:
         super().__init__(weight, reduction=reduction)
-        self.ignore_index = ignore_index
+        self.ignore_index = check_ignore_index(ignore_index)
+        check_label_smoothing(label_smoothing)
         self.label_smoothing = label_smoothing
 
     def _options(self) -> dict[str, Any]:
@@ -195,7 +199,7 @@ class BCEWithLogitsLoss(_WeightedLoss):
         self, weight: ArrayLike | None = None, *, reduction: str = "mean", pos_weight: ArrayLike | None = None
     ) -> None:
         super().__init__(weight, reduction=reduction)
-        self.pos_weight: Any = None if pos_weight is None else np.asarray(pos_weight)
+        self.pos_weight: Any = _numbers(type(self).__name__, "pos_weight", pos_weight)
 
     def _options(self) -> dict[str, Any]:
         return {"reduction": self.reduction, "pos_weight": self.pos_weight}
@@ -207,3 +211,13 @@ class BCEWithLogitsLoss(_WeightedLoss):
     def backward(self, grad_output: ArrayLike | None = None) -> Array:
         x, y, g = self._restore(grad_output)
         return F.binary_cross_entropy_with_logits_backward(g, x, y, self.weight, **self._options())
+
+
+def _numbers(where: str, what: str, value: ArrayLike | None) -> Array | None:
+    """A weight as an array of real numbers (or None); strings, objects or complex values are a TypeError."""
+    if value is None:
+        return None
+    a = np.asarray(value)
+    if not (np.issubdtype(a.dtype, np.floating) or np.issubdtype(a.dtype, np.integer)):
+        raise TypeError(f"{where}: {what} must hold real numbers, got dtype {a.dtype}")
+    return a

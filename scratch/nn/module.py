@@ -16,15 +16,28 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from scratch import checks
+
 Array = NDArray[Any]
 
 
 class Parameter:
-    """An array that a Module trains: ``.data`` holds the values, ``.grad`` the gradient (None until backward)."""
+    """An array that a Module trains: ``.data`` holds the values, ``.grad`` the gradient (None until backward).
+
+    As in torch, a gradient assigned to ``.grad`` must be None or an array of the parameter's shape and dtype.
+    """
 
     def __init__(self, data: ArrayLike) -> None:
         self.data: Array = np.array(data)
-        self.grad: Array | None = None
+        self._grad: Array | None = None
+
+    @property
+    def grad(self) -> Array | None:
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Array | None) -> None:
+        self._grad = None if value is None else _checked_grad(self, value)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -48,13 +61,32 @@ class Parameter:
 
     def accumulate_grad(self, grad: Array) -> None:
         """``grad += g`` (created on first use), as autograd accumulates into a leaf's ``.grad``."""
-        if self.grad is None:
-            self.grad = grad.astype(self.data.dtype, copy=True)
+        if grad.shape != self.data.shape:
+            raise ValueError(f"accumulate_grad: a gradient of shape {grad.shape} for a parameter of shape {self.shape}")
+        if self._grad is None:
+            self._grad = grad.astype(self.data.dtype, copy=True)
         else:
-            self.grad += grad
+            self._grad += grad
 
     def __repr__(self) -> str:
         return f"Parameter containing:\n{self.data!r}"
+
+
+def _checked_grad(p: Parameter, grad: Any) -> Array:
+    """torch's rules for assigning ``p.grad``: an array (a NumPy scalar for a 0-d one), of p's shape and dtype."""
+    if isinstance(grad, np.generic):
+        grad = np.asarray(grad)
+    if not isinstance(grad, np.ndarray):
+        raise TypeError(
+            f"assigned grad expected to be a numpy array or None but got grad of type {type(grad).__name__}"
+        )
+    if grad.shape != p.data.shape:
+        raise ValueError(
+            f"attempting to assign a gradient of shape {grad.shape} to a parameter of shape {p.data.shape}"
+        )
+    if grad.dtype != p.data.dtype:
+        raise TypeError(f"attempting to assign a gradient of dtype {grad.dtype} to a parameter of dtype {p.data.dtype}")
+    return grad
 
 
 class Module:
@@ -173,6 +205,8 @@ class Module:
         module as it was: missing or unexpected keys (when ``strict``) and shape
         mismatches raise ``KeyError``/``ValueError`` naming the keys and shapes.
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}")
         own = dict(self._named_parameters_all())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -193,7 +227,8 @@ class Module:
                 )
             if not (np.issubdtype(value.dtype, np.number) or value.dtype == np.bool_):
                 raise TypeError(f"state_dict[{key!r}] holds {value.dtype} values, expected numbers")
-            new_values[key] = value.astype(param.dtype, copy=True)
+            with np.errstate(over="ignore"):  # 1e300 into float32 becomes inf, as torch's copy_
+                new_values[key] = value.astype(param.dtype, copy=True)
         for key, value in new_values.items():
             own[key].data = value
 
@@ -207,12 +242,14 @@ class Module:
                 p.grad.fill(0)
 
     def to(self, dtype: Any) -> Module:
-        """Cast every parameter (and gradient) to ``dtype`` in place; return self."""
-        dtype = np.dtype(dtype)
-        for p in self.parameters():
-            p.data = p.data.astype(dtype)
-            if p.grad is not None:
-                p.grad = p.grad.astype(dtype)
+        """Cast every parameter (and gradient) to ``dtype`` (float32 or float64) in place; return self."""
+        dtype = checks.float_dtype(f"{type(self).__name__}.to", dtype)
+        with np.errstate(over="ignore"):
+            for p in self.parameters():
+                grad = None if p.grad is None else p.grad.astype(dtype)
+                p.grad = None
+                p.data = p.data.astype(dtype)
+                p.grad = grad
         return self
 
     def double(self) -> Module:

@@ -22,6 +22,7 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
+from scratch import checks
 from scratch.nn.functional.activation import log_softmax, softmax, softmax_backward
 from scratch.nn.functional.loss import Array, _floating, _reduce, _upstream, check_reduction
 
@@ -66,6 +67,7 @@ def _indices(
 ) -> _Indices:
     """Check a class-index target (``expected`` is its shape for this input); ignored entries become class 0."""
     C = _num_classes(x)
+    ignore_index = check_ignore_index(ignore_index)
     if not np.issubdtype(target.dtype, np.integer):
         raise TypeError(
             f"{name}: a class-index target must hold integers, got dtype {target.dtype} "
@@ -99,6 +101,7 @@ def _index_q(idx: _Indices, C: int, ndim: int, g: Array) -> Array:
     return np.where(onehot, coef[:, None], 0)
 
 
+@np.errstate(all="ignore")
 def nll_loss(
     input: ArrayLike,
     target: ArrayLike,
@@ -115,6 +118,7 @@ def nll_loss(
     return _nll(_batched(x, x.ndim), _indices("nll_loss", x, t, shape, w, ignore_index), shape, reduction)
 
 
+@np.errstate(all="ignore")
 def nll_loss_backward(
     grad_output: ArrayLike,
     input: ArrayLike,
@@ -131,10 +135,17 @@ def nll_loss_backward(
     return _index_q(idx, _num_classes(x), max(x.ndim, 2), -g).reshape(x.shape)
 
 
-def _smoothing(label_smoothing: float) -> float:
-    if label_smoothing > 1:
+def check_label_smoothing(label_smoothing: float) -> float:
+    """ε ≤ 1 (torch: RuntimeError); torch silently treats a negative ε (or NaN) as 0, and so does this."""
+    eps = float(checks.real("cross_entropy", "label_smoothing", label_smoothing))
+    if eps > 1:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
-    return max(float(label_smoothing), 0.0)  # torch silently treats a negative value as 0
+    return eps if eps > 0 else 0.0
+
+
+def check_ignore_index(ignore_index: int) -> int:
+    """torch: ``argument 'ignore_index' must be int, not float``."""
+    return checks.integer("cross_entropy", "ignore_index", ignore_index)
 
 
 def _holds_probabilities(x: Array, target: Array, ignore_index: int) -> bool:
@@ -181,13 +192,14 @@ def cross_entropy_parts(
 ) -> CrossEntropyParts:
     """Check the arguments and compute log p = log_softmax(x) once, for the loss and for its gradient."""
     x, t, w, shape = _class_args("cross_entropy", input, target, weight, reduction)
-    eps = _smoothing(label_smoothing)
+    eps = check_label_smoothing(label_smoothing)
     log_p = log_softmax(_batched(x, x.ndim), dim=1)
     if _holds_probabilities(x, t, ignore_index):
         return CrossEntropyParts(x, _batched(t, x.ndim), w, shape, eps, log_p, None)
     return CrossEntropyParts(x, t, w, shape, eps, log_p, _indices("cross_entropy", x, t, shape, w, ignore_index))
 
 
+@np.errstate(all="ignore")
 def cross_entropy_from_parts(parts: CrossEntropyParts, reduction: str) -> Array:
     """The loss (see ``cross_entropy``) from the checked arguments and log p."""
     x, t, w, shape, eps, log_p, idx = parts
@@ -204,6 +216,7 @@ def cross_entropy_from_parts(parts: CrossEntropyParts, reduction: str) -> Array:
     return np.asarray(dt(1 - eps) * loss + dt(eps / C) * _reduce(smooth, reduction, idx.w_y.sum()))
 
 
+@np.errstate(all="ignore")
 def cross_entropy(
     input: ArrayLike,
     target: ArrayLike,
@@ -226,6 +239,7 @@ def cross_entropy(
     return cross_entropy_from_parts(parts, reduction)
 
 
+@np.errstate(all="ignore")
 def target_weights(parts: CrossEntropyParts, grad_output: ArrayLike, reduction: str) -> Array:
     """The target weights q with the upstream gradient folded in, so that dL/d log p = −q."""
     x, t, w, shape, eps, log_p, idx = parts
@@ -244,11 +258,13 @@ def target_weights(parts: CrossEntropyParts, grad_output: ArrayLike, reduction: 
     return q
 
 
+@np.errstate(all="ignore")
 def fused_gradient(parts: CrossEntropyParts, q: Array) -> Array:
     """dL/dx = p·Σ_c q_c − q with p = softmax(x) = e^(log p): (p − onehot)/N in the plain case."""
     return (np.exp(parts.log_p) * q.sum(axis=1, keepdims=True) - q).reshape(parts.x.shape)
 
 
+@np.errstate(all="ignore")
 def cross_entropy_backward(
     grad_output: ArrayLike,
     input: ArrayLike,
@@ -266,6 +282,7 @@ def cross_entropy_backward(
     return fused_gradient(parts, target_weights(parts, grad_output, reduction))
 
 
+@np.errstate(all="ignore")
 def cross_entropy_backward_stepwise(
     grad_output: ArrayLike,
     input: ArrayLike,

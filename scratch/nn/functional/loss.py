@@ -11,6 +11,7 @@ array of the loss's shape for 'none'.  The conventions are torch's:
 * A 'mean' over nothing (every entry ignored, an empty batch) is 0/0 = NaN, without a warning.
 * Scalars (delta, beta, smoothing, denominators) take the input's dtype: float32 stays float32.
 * The class axis of the classification losses is axis 1 of (N, C, d1, ...) inputs, axis 0 of (C,).
+* inf and NaN propagate silently, as in torch: NumPy's floating-point warnings are off inside each loss.
 
 Deliberate deviation: MSE, L1, Huber and SmoothL1 raise ValueError when the target's shape differs
 from the input's.  torch only warns and broadcasts, so (N, 1) against (N,) silently becomes (N, N).
@@ -23,6 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from scratch import checks
 from scratch.nn.functional.activation import sigmoid
 
 Array = NDArray[Any]
@@ -89,6 +91,16 @@ def _upstream(grad_output: ArrayLike, reduction: str, shape: tuple[int, ...], dt
     return g
 
 
+def check_delta(delta: float) -> float:
+    """Huber's δ > 0 (torch raises RuntimeError "huber_loss does not support non-positive values for delta")."""
+    return checks.real("huber_loss", "delta", delta, positive=True)
+
+
+def check_beta(beta: float) -> float:
+    """SmoothL1's β ≥ 0 (torch raises RuntimeError "smooth_l1_loss does not support negative values for beta")."""
+    return checks.real("smooth_l1_loss", "beta", beta, minimum=0.0)
+
+
 # ---- regression: d = x − y ----------------------------------------------------------------------
 _BROADCAST_NOTE = " (torch would warn and broadcast, e.g. (N, 1) against (N,) into an (N, N) loss)"
 
@@ -100,6 +112,7 @@ def _regression_args(name: str, input: ArrayLike, target: ArrayLike, reduction: 
     return x, y if np.issubdtype(y.dtype, np.floating) else y.astype(x.dtype)
 
 
+@np.errstate(all="ignore")
 def mse_loss(input: ArrayLike, target: ArrayLike, *, reduction: str = "mean") -> Array:
     """Squared error ℓ = (x − y)²."""
     x, y = _regression_args("mse_loss", input, target, reduction)
@@ -107,6 +120,7 @@ def mse_loss(input: ArrayLike, target: ArrayLike, *, reduction: str = "mean") ->
     return _reduce(d * d, reduction, d.size)
 
 
+@np.errstate(all="ignore")
 def mse_loss_backward(grad_output: ArrayLike, input: ArrayLike, target: ArrayLike, *, reduction: str = "mean") -> Array:
     """dℓ/dx = 2(x − y)."""
     x, y = _regression_args("mse_loss", input, target, reduction)
@@ -114,6 +128,7 @@ def mse_loss_backward(grad_output: ArrayLike, input: ArrayLike, target: ArrayLik
     return (2 * d * _upstream(grad_output, reduction, d.shape, d.dtype, d.size)).astype(x.dtype, copy=False)
 
 
+@np.errstate(all="ignore")
 def l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: str = "mean") -> Array:
     """Absolute error ℓ = |x − y|."""
     x, y = _regression_args("l1_loss", input, target, reduction)
@@ -121,6 +136,7 @@ def l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: str = "mean") -> 
     return _reduce(np.abs(d), reduction, d.size)
 
 
+@np.errstate(all="ignore")
 def l1_loss_backward(grad_output: ArrayLike, input: ArrayLike, target: ArrayLike, *, reduction: str = "mean") -> Array:
     """dℓ/dx = sign(x − y), which is 0 at x = y (torch's choice at the kink)."""
     x, y = _regression_args("l1_loss", input, target, reduction)
@@ -128,34 +144,34 @@ def l1_loss_backward(grad_output: ArrayLike, input: ArrayLike, target: ArrayLike
     return (np.sign(d) * _upstream(grad_output, reduction, d.shape, d.dtype, d.size)).astype(x.dtype, copy=False)
 
 
+@np.errstate(all="ignore")
 def huber_loss(input: ArrayLike, target: ArrayLike, *, reduction: str = "mean", delta: float = 1.0) -> Array:
     """ℓ = ½d² if |d| < δ else δ(|d| − ½δ): quadratic near 0, linear (robust to outliers) beyond δ."""
     x, y = _regression_args("huber_loss", input, target, reduction)
-    if not delta > 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    check_delta(delta)
     d = x - y
     a, δ = np.abs(d), d.dtype.type(delta)
     return _reduce(np.where(a < δ, 0.5 * d * d, δ * (a - 0.5 * δ)), reduction, d.size)
 
 
+@np.errstate(all="ignore")
 def huber_loss_backward(
     grad_output: ArrayLike, input: ArrayLike, target: ArrayLike, *, reduction: str = "mean", delta: float = 1.0
 ) -> Array:
     """dℓ/dx = d if |d| < δ else δ·sign(d) (|d| = δ takes the linear branch; both give d there)."""
     x, y = _regression_args("huber_loss", input, target, reduction)
-    if not delta > 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    check_delta(delta)
     d = x - y
     δ = d.dtype.type(delta)
     dl = np.where(np.abs(d) < δ, d, δ * np.sign(d))
     return (dl * _upstream(grad_output, reduction, d.shape, d.dtype, d.size)).astype(x.dtype, copy=False)
 
 
+@np.errstate(all="ignore")
 def smooth_l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: str = "mean", beta: float = 1.0) -> Array:
     """ℓ = ½d²/β if |d| < β else |d| − ½β; β = 0 is exactly L1.  Huber with δ equals δ·SmoothL1 with β = δ."""
     x, y = _regression_args("smooth_l1_loss", input, target, reduction)
-    if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    check_beta(beta)
     if beta == 0:
         return l1_loss(x, y, reduction=reduction)
     d = x - y
@@ -163,13 +179,13 @@ def smooth_l1_loss(input: ArrayLike, target: ArrayLike, *, reduction: str = "mea
     return _reduce(np.where(a < β, 0.5 * d * d / β, a - 0.5 * β), reduction, d.size)
 
 
+@np.errstate(all="ignore")
 def smooth_l1_loss_backward(
     grad_output: ArrayLike, input: ArrayLike, target: ArrayLike, *, reduction: str = "mean", beta: float = 1.0
 ) -> Array:
     """dℓ/dx = d/β if |d| < β else sign(d)."""
     x, y = _regression_args("smooth_l1_loss", input, target, reduction)
-    if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    check_beta(beta)
     if beta == 0:
         return l1_loss_backward(grad_output, x, y, reduction=reduction)
     d = x - y
@@ -195,6 +211,7 @@ def _bce_args(
     return x, y, np.ones((), x.dtype) if w is None else w
 
 
+@np.errstate(all="ignore")
 def binary_cross_entropy(
     input: ArrayLike, target: ArrayLike, weight: ArrayLike | None = None, *, reduction: str = "mean"
 ) -> Array:
@@ -209,6 +226,7 @@ def binary_cross_entropy(
     return _reduce(w * ((y - 1) * log_1mx - y * log_x), reduction, x.size)
 
 
+@np.errstate(all="ignore")
 def binary_cross_entropy_backward(
     grad_output: ArrayLike,
     input: ArrayLike,
@@ -238,6 +256,7 @@ def _bce_logits_args(
     return x, y, np.ones((), x.dtype) if w is None else w, pw
 
 
+@np.errstate(all="ignore")
 def binary_cross_entropy_with_logits(
     input: ArrayLike,
     target: ArrayLike,
@@ -258,6 +277,7 @@ def binary_cross_entropy_with_logits(
     return _reduce(w * ((1 - y) * x - log_sigmoid), reduction, x.size)
 
 
+@np.errstate(all="ignore")
 def binary_cross_entropy_with_logits_backward(
     grad_output: ArrayLike,
     input: ArrayLike,
