@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 import scratch
 from parity_tests.harness import assert_close
 from parity_tests.strategies import DTYPES, seeds
+from scratch import nn
 from scratch.nn import init
 
 TORCH = {np.dtype(np.float32): torch.float32, np.dtype(np.float64): torch.float64}
@@ -36,6 +37,14 @@ INITS: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {
     ),
     "normal_": (lambda t: init.normal_(t, 1.0, 3.0), lambda t: torch.nn.init.normal_(t, 1.0, 3.0)),
     "kaiming_normal_": (lambda t: init.kaiming_normal_(t), lambda t: torch.nn.init.kaiming_normal_(t)),
+    "kaiming_normal_(relu, fan_out)": (
+        lambda t: init.kaiming_normal_(t, mode="fan_out", nonlinearity="relu"),
+        lambda t: torch.nn.init.kaiming_normal_(t, mode="fan_out", nonlinearity="relu"),
+    ),
+    "kaiming_normal_(leaky_relu, a=0.2)": (
+        lambda t: init.kaiming_normal_(t, a=0.2, nonlinearity="leaky_relu"),
+        lambda t: torch.nn.init.kaiming_normal_(t, a=0.2, nonlinearity="leaky_relu"),
+    ),
     "xavier_normal_": (lambda t: init.xavier_normal_(t), lambda t: torch.nn.init.xavier_normal_(t)),
     "zeros_": (init.zeros_, torch.nn.init.zeros_),
     "ones_": (init.ones_, torch.nn.init.ones_),
@@ -73,5 +82,8 @@ def test_gain_table_and_errors() -> None:
         init.kaiming_uniform_(np.zeros((2, 2)), mode="fan_middle")
     with pytest.raises(TypeError, match="Parameter or numpy array"):
         init.zeros_([1.0, 2.0])  # type: ignore[type-var]
+    with pytest.warns(UserWarning, match="zero-element"):  # torch's He initialisers warn; uniform_ does not
+        init.kaiming_uniform_(np.zeros((0, 3)))
     with pytest.warns(UserWarning, match="zero-element"):
-        init.uniform_(np.zeros((0, 3)))
+        nn.Linear(0, 3)
+    assert init.uniform_(np.zeros((0, 3))).shape == (0, 3)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from scratch import checks
 from scratch.nn.module import Array, Module, Parameter
 
 
@@ -20,6 +21,7 @@ class GradcheckError(RuntimeError):
     """The analytical and numerical Jacobians disagree."""
 
 
+@np.errstate(all="ignore")  # eps = 0 gives 0/0: a NaN Jacobian that fails the check, as in torch
 def _numerical_jacobian(f: Callable[[], Array], x: Array, eps: float) -> Array:
     """Columns (f(x + ε e_j) − f(x − ε e_j)) / 2ε; ``x`` is perturbed in place and restored."""
     flat = x.reshape(-1)
@@ -50,7 +52,16 @@ def gradcheck(
     Like torch, it needs float64 values: float32 differences are too coarse.
     Returns True, or raises GradcheckError (returns False with ``raise_exception=False``).
     """
+    if not (callable(fn) and callable(getattr(fn, "backward", None))):
+        raise TypeError(
+            f"gradcheck checks a manual backward: fn must have fn(*inputs) and fn.backward(grad_output) "
+            f"(a layer, a model, a loss), got {type(fn).__name__}"
+        )
+    for name, value in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        checks.real("gradcheck", name, value)
     args = list(inputs) if isinstance(inputs, (tuple, list)) else [inputs]
+    if not args:
+        raise ValueError("gradcheck: inputs is empty; inputs[0] is the array to differentiate")
     x = args[0]
     params: list[Parameter] = list(fn.parameters()) if isinstance(fn, Module) else []
     if not isinstance(x, np.ndarray) or x.dtype != np.float64:
@@ -78,7 +89,9 @@ def gradcheck(
             a = np.stack(rows) if rows else np.zeros((0, array.size))
             n = _numerical_jacobian(lambda: fn(*args), array, eps)
             n = n.reshape(a.shape)
-            if not np.all(np.abs(a - n) <= atol + rtol * np.abs(n)):
+            with np.errstate(invalid="ignore"):
+                agree = np.all(np.abs(a - n) <= atol + rtol * np.abs(n))
+            if not agree:
                 if raise_exception:
                     raise GradcheckError(
                         f"Jacobian mismatch for output 0 with respect to {name},\nnumerical:\n{n}\nanalytical:\n{a}"

@@ -81,10 +81,21 @@ class Generator:
         return {"seed": self._seed, "mt19937": self._mt.get_state(legacy=False), "normal_cache": self._normal_cache}
 
     def set_state(self, state: dict[str, Any]) -> Generator:
-        """Restore a state from :meth:`get_state`; return self."""
-        self._mt.set_state(state["mt19937"])
-        self._seed = int(state["seed"])
-        self._normal_cache = state["normal_cache"]
+        """Restore a state from :meth:`get_state`; return self.  A malformed state raises and changes nothing."""
+        if not isinstance(state, dict) or set(state) != {"seed", "mt19937", "normal_cache"}:
+            keys = sorted(state) if isinstance(state, dict) else type(state).__name__
+            raise ValueError(f"set_state expects a state from get_state (seed, mt19937, normal_cache), got {keys}")
+        seed, cache = state["seed"], state["normal_cache"]
+        if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**64:
+            raise ValueError(f"set_state: seed must be an int in [0, 2**64), got {seed!r}")
+        if cache is not None and not isinstance(cache, float):
+            raise ValueError(f"set_state: normal_cache must be a float or None, got {cache!r}")
+        mt = np.random.RandomState()
+        try:
+            mt.set_state(state["mt19937"])
+        except (TypeError, ValueError, KeyError) as error:
+            raise ValueError(f"set_state: the mt19937 entry is not a Mersenne-Twister state: {error}") from error
+        self._mt, self._seed, self._normal_cache = mt, seed, cache
         return self
 
     # ---- raw words -------------------------------------------------------------------------
@@ -162,6 +173,8 @@ class Generator:
         Forward Fisher-Yates: for i = 0 .. n-2, swap r[i] with r[i + word % (n - i)].
         The words are drawn in one call; the swaps are inherently sequential.
         """
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"randperm: n must be a non-negative int, got {n!r}")
         r = np.arange(n, dtype=np.int64)
         if n < 2:
             return r

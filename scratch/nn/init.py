@@ -1,6 +1,7 @@
 """Weight initialisation drawing from the seeded stream exactly as torch.nn.init does.
 
-Each function fills a Parameter (or array) in place and returns it.  With the same
+Each function fills a Parameter (or array) in place and returns it; its arguments are checked
+first, so a bad one raises and leaves the array and the random stream as they were.  With the same
 seed, the uniform initialisers are bit-identical to torch's (float32 and float64);
 the normal ones are bit-identical in float64 (on any CPU: the logarithm, sine and cosine
 come from the C library, as in torch's kernel) and within one ulp in float32, where
@@ -15,6 +16,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from scratch import checks
 from scratch.nn.module import Array, Parameter
 from scratch.random import Generator, default_generator
 
@@ -28,12 +30,15 @@ def _array(tensor: Parameter | Array) -> Array:
     return data
 
 
-def _fill(tensor: T, values: Array) -> T:
+def _floating(name: str, tensor: Parameter | Array) -> Array:
+    """A random initialiser needs float32 or float64 values (torch: "normal_kernel_cpu" not implemented for 'Long')."""
     data = _array(tensor)
-    if data.size == 0:
-        warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
-        return tensor
-    data[...] = values
+    checks.float_dtype(f"init.{name}", data.dtype)
+    return data
+
+
+def _fill(tensor: T, values: Array) -> T:
+    _array(tensor)[...] = values
     return tensor
 
 
@@ -43,22 +48,38 @@ def _generator(generator: Generator | None) -> Generator:
 
 def uniform_(tensor: T, a: float = 0.0, b: float = 1.0, generator: Generator | None = None) -> T:
     """Fill with U(a, b)."""
-    data = _array(tensor)
+    data = _floating("uniform_", tensor)
+    _check_uniform_bounds(a, b, data.dtype)
     return _fill(tensor, _generator(generator).uniform(data.shape, a, b, data.dtype))
 
 
 def normal_(tensor: T, mean: float = 0.0, std: float = 1.0, generator: Generator | None = None) -> T:
     """Fill with N(mean, std²)."""
-    data = _array(tensor)
+    data = _floating("normal_", tensor)
+    checks.real("init.normal_", "mean", mean)
+    if not checks.real("init.normal_", "std", std) >= 0:  # NaN too, as torch
+        raise ValueError(f"normal expects std >= 0.0, but found std {std}")
     return _fill(tensor, _generator(generator).normal(data.shape, mean, std, data.dtype))
 
 
+def _check_uniform_bounds(a: float, b: float, dtype: np.dtype[Any]) -> None:
+    """torch's checks: both bounds finite in the dtype, a ≤ b, and b − a representable."""
+    largest = float(np.finfo(dtype).max)
+    for name, bound in (("from", a), ("to", b)):
+        if not -largest <= checks.real("init.uniform_", name, bound) <= largest:
+            raise ValueError(f"uniform_: {name}={bound} is out of bounds for {dtype}")
+    if a > b:
+        raise ValueError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
+    if b - a > largest:
+        raise ValueError(f"uniform_ expects to-from <= the largest {dtype}, but found to={b} and from={a}")
+
+
 def zeros_(tensor: T) -> T:
-    return _fill(tensor, np.zeros(()))
+    return _fill(tensor, np.zeros((), _array(tensor).dtype))
 
 
 def ones_(tensor: T) -> T:
-    return _fill(tensor, np.ones(()))
+    return _fill(tensor, np.ones((), _array(tensor).dtype))
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -92,6 +113,14 @@ def _fan(tensor: Parameter | Array, mode: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
+def _is_empty(tensor: Parameter | Array) -> bool:
+    """torch's He initialisers warn and do nothing on a tensor with no elements (a Linear with 0 inputs)."""
+    if _array(tensor).size:
+        return False
+    warnings.warn("Initializing zero-element tensors is a no-op", UserWarning, stacklevel=3)
+    return True
+
+
 def kaiming_uniform_(
     tensor: T,
     a: float = 0.0,
@@ -100,8 +129,10 @@ def kaiming_uniform_(
     generator: Generator | None = None,
 ) -> T:
     """He init: U(−bound, bound), bound = √3 · gain/√fan (computed in torch's order, to the last bit)."""
+    if _is_empty(tensor):
+        return tensor
     fan = _fan(tensor, mode)
-    std = calculate_gain(nonlinearity, a) / math.sqrt(fan) if fan else math.inf
+    std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
     bound = math.sqrt(3.0) * std
     return uniform_(tensor, -bound, bound, generator)
 
@@ -114,8 +145,10 @@ def kaiming_normal_(
     generator: Generator | None = None,
 ) -> T:
     """He init: N(0, std²), std = gain/√fan."""
+    if _is_empty(tensor):
+        return tensor
     fan = _fan(tensor, mode)
-    std = calculate_gain(nonlinearity, a) / math.sqrt(fan) if fan else math.inf
+    std = calculate_gain(nonlinearity, a) / math.sqrt(fan)
     return normal_(tensor, 0.0, std, generator)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from scratch import checks
 from scratch.nn.module import Parameter
 
 
@@ -35,14 +36,18 @@ def clip_grad_norm_(
         params = [parameters]
     else:
         params = list(parameters)
+        if not all(isinstance(p, Parameter) for p in params):
+            raise TypeError("clip_grad_norm_: parameters must be Parameters (e.g. model.parameters())")
         if isinstance(parameters, types.GeneratorType) and not params:
             warnings.warn("`parameters` is an empty generator, no gradient clipping will occur.", stacklevel=2)
+    max_norm = checks.real("clip_grad_norm_", "max_norm", max_norm)
+    norm_type = float(checks.real("clip_grad_norm_", "norm_type", norm_type))
     grads = [p.grad for p in params if p.grad is not None]
-    norm_type = float(norm_type)
     if not grads:
         return np.float32(0.0)
-    norms = [np.linalg.norm(g.reshape(-1), norm_type) for g in grads]  # ~ torch.linalg.vector_norm of each
-    total_norm = np.linalg.norm(np.stack(norms), norm_type)
+    with np.errstate(all="ignore"):  # like torch, a norm that overflows is inf, silently
+        norms = [np.linalg.norm(g.reshape(-1), norm_type) for g in grads]  # ~ torch.linalg.vector_norm of each
+        total_norm = np.linalg.norm(np.stack(norms), norm_type)
     if error_if_nonfinite and not np.isfinite(total_norm):
         raise RuntimeError(
             f"The total norm of order {norm_type} for gradients from `parameters` is non-finite, so it cannot be "
@@ -50,9 +55,9 @@ def clip_grad_norm_(
             "`error_if_nonfinite=False`"
         )
     dt = total_norm.dtype.type
-    with np.errstate(divide="ignore", invalid="ignore"):  # torch's max_norm / t runs as t.reciprocal() * max_norm
+    with np.errstate(all="ignore"):  # torch's max_norm / t runs as t.reciprocal() * max_norm
         clip_coef = (dt(1) / (total_norm + dt(1e-6))) * dt(max_norm)
-    clip_coef_clamped = np.minimum(clip_coef, dt(1.0))
-    for g in grads:
-        g *= clip_coef_clamped
+        clip_coef_clamped = np.minimum(clip_coef, dt(1.0))
+        for g in grads:
+            g *= clip_coef_clamped
     return total_norm
