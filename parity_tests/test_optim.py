@@ -784,3 +784,54 @@ def test_sgd_large_parameter_takes_fast_path() -> None:
     REPORT.count_case("SGD (chunked)", np.dtype(np.float32))
     drive(s_opt, t_opt, sp, tp, steps=20)
     compare("SGD (chunked)", s_opt, t_opt, sp, tp, None)
+
+
+# ---- faults a plain parity check would miss -----------------------------------------------------
+STEP_CONFIGS = [
+    ("SGD", {"lr": 0.1}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.3, "maximize": True}),
+    ("Adam", {"weight_decay": 0.1, "amsgrad": True}),
+    ("Adam", {"maximize": True}),
+    ("AdamW", {}),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), STEP_CONFIGS, ids=[f"{n}{k}" for n, k in STEP_CONFIGS])
+@pytest.mark.parametrize("size", [7, 300_000], ids=["small", "large"])
+def test_step_never_writes_into_the_gradient(name: str, kwargs: dict[str, Any], size: int) -> None:
+    """An update computed in place in p.grad (the Nesterov look-ahead, the negated gradient of maximize, the
+    decayed gradient) would pass a one-step parity check and corrupt gradient accumulation: test every path."""
+    params = [Parameter(np.linspace(-1, 1, size, dtype=np.float32)), Parameter(np.ones(3, np.float32))]
+    optimizer = getattr(scratch.optim, name)(params, **kwargs)
+    for _ in range(3):
+        grads = [np.cos(np.arange(p.size, dtype=np.float32)).reshape(p.shape) for p in params]
+        for p, g in zip(params, grads, strict=True):
+            p.grad = g.copy()
+        optimizer.step()
+        for p, g in zip(params, grads, strict=True):
+            np.testing.assert_array_equal(p.grad, g)
+
+
+@pytest.mark.parametrize(("name", "kwargs"), STATEFUL, ids=[n for n, _ in STATEFUL])
+def test_load_state_dict_copies_the_arrays_it_loads(name: str, kwargs: dict[str, Any]) -> None:
+    """torch shares the loaded tensors; scratch copies them (documented), so neither side can change the other."""
+    sp, tp = make_params(SHAPES, np.dtype(np.float64))
+    s_opt, _ = make_optimizers(name, sp, tp, kwargs, None)
+    for p in sp:
+        p.grad = np.ones(p.shape)
+    s_opt.step()
+    saved = s_opt.state_dict()
+    other = getattr(scratch.optim, name)(sp, **kwargs)
+    other.load_state_dict(saved)
+    loaded = [{k: np.array(v, copy=True) for k, v in s.items()} for s in other.state.values()]
+    for state in saved["state"].values():
+        for value in state.values():
+            value[...] = 1234.0  # the caller reuses its dict
+    for state, before in zip(other.state.values(), loaded, strict=True):
+        for key, value in state.items():
+            np.testing.assert_array_equal(value, before[key])
+    for p in sp:
+        p.grad = np.ones(p.shape)
+    other.step()
+    assert all((np.asarray(v) == 1234.0).all() for s in saved["state"].values() for v in s.values())

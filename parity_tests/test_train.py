@@ -200,3 +200,18 @@ def test_evaluate_changes_nothing_and_restores_the_mode(data: str, mode: str) ->
         assert "Train MSE: " in history.summary(1, 1)
     else:
         assert metric == np.mean(model(X).argmax(axis=1) == y)
+
+
+def test_the_regression_metric_averages_over_every_element() -> None:
+    """With several outputs per sample the MSE divides by N·k, as MSELoss does: not by the N rows."""
+    from scratch.train import Tally
+
+    rng = np.random.default_rng(0)
+    tally = Tally()
+    batches = [(rng.standard_normal((n, 3)), rng.standard_normal((n, 3))) for n in (4, 5)]
+    for out, y in batches:
+        tally.add(out, y, 0.0)
+    out, y = (np.concatenate(parts) for parts in zip(*batches, strict=True))
+    expected = torch.nn.functional.mse_loss(torch.from_numpy(out), torch.from_numpy(y)).item()
+    assert tally.metric_name == "mse"
+    assert tally.metric == pytest.approx(expected, rel=1e-12)

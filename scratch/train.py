@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from scratch import checks
 from scratch.data import DataLoader
 from scratch.nn.module import Array, Module
 from scratch.optim import Optimizer
@@ -126,6 +127,15 @@ def progress_bar(total: int, progress: bool | None) -> Any:
     return tqdm(total=total, unit="step", leave=False)
 
 
+def check_train_args(epochs: Any, log_every: Any, progress: Any) -> None:
+    """``epochs`` ≥ 0 and ``log_every`` ≥ 0 (or None) are ints, ``progress`` is True, False or None."""
+    checks.integer("train", "epochs", epochs, minimum=0)
+    if log_every is not None:
+        checks.integer("train", "log_every", log_every, minimum=0)
+    if progress is not None:
+        checks.boolean("train", "progress", progress)
+
+
 def train(
     model: Module,
     loader: DataLoader,
@@ -144,6 +154,7 @@ def train(
     ``test_loader``, each epoch ends with ``evaluate`` on it (which draws its own
     base seed from the random stream, as any DataLoader does).
     """
+    check_train_args(epochs, log_every, progress)
     history = History()
     steps = len(loader)
     bar = progress_bar(epochs * steps, progress)

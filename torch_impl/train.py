@@ -20,7 +20,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from scratch.train import LOG_LINE, History, Tally, progress_bar
+from scratch.train import LOG_LINE, History, Tally, check_train_args, progress_bar
 
 __all__ = ["History", "evaluate", "train"]
 
@@ -43,6 +43,7 @@ def train(
     ``test_loader``, each epoch ends with ``evaluate`` on it (which draws its own
     base seed from the random stream, as any DataLoader does).
     """
+    check_train_args(epochs, log_every, progress)
     history = History()
     steps = len(loader)
     bar = progress_bar(epochs * steps, progress)

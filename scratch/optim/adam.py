@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from scratch import checks
 from scratch.nn.module import Array, Parameter
 from scratch.optim.optimizer import CHUNK_BYTES, Optimizer, ParamsT
 
@@ -64,6 +65,18 @@ class Adam(Optimizer):
         maximize: bool = False,
         decoupled_weight_decay: bool = False,
     ) -> None:
+        for name, value in (("lr", lr), ("eps", eps), ("weight_decay", weight_decay)):
+            checks.real("Adam", name, value)
+        if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+            raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
+        for i, beta in enumerate(betas):
+            checks.real("Adam", f"betas[{i}]", beta)
+        for name, flag in (
+            ("amsgrad", amsgrad),
+            ("maximize", maximize),
+            ("decoupled_weight_decay", decoupled_weight_decay),
+        ):
+            checks.boolean("Adam", name, flag)
         if not lr >= 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if not eps >= 0.0:
@@ -148,6 +161,9 @@ class Adam(Optimizer):
             flat = self._flat[key] = _FlatState(params, self.state, keys)
             return flat
         return None
+
+    def state_keys(self, group: dict[str, Any]) -> tuple[str, ...]:
+        return ("step", *_moment_keys(group))
 
 
 class AdamW(Adam):

@@ -15,6 +15,7 @@ import math
 import warnings
 from typing import Any
 
+from scratch import checks
 from scratch.optim.optimizer import Optimizer
 
 EPOCH_DEPRECATION_WARNING = (
@@ -51,6 +52,7 @@ class LRScheduler:
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
         self.optimizer = optimizer
+        last_epoch = checks.integer(type(self).__name__, "last_epoch", last_epoch, minimum=-1)
         if last_epoch == -1:
             for group in optimizer.param_groups:
                 group.setdefault("initial_lr", group["lr"])
@@ -111,8 +113,8 @@ class StepLR(LRScheduler):
     """lr ← lr·gamma every ``step_size`` epochs (closed form: base_lr·gamma^⌊epoch/step_size⌋)."""
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
-        self.step_size = step_size
-        self.gamma = gamma
+        self.step_size = checks.integer("StepLR", "step_size", step_size, minimum=1)
+        self.gamma = checks.real("StepLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -128,7 +130,7 @@ class ExponentialLR(LRScheduler):
     """lr ← lr·gamma every epoch (closed form: base_lr·gamma^epoch, which differs in the last bits)."""
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
-        self.gamma = gamma
+        self.gamma = checks.real("ExponentialLR", "gamma", gamma)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
@@ -153,8 +155,8 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
-        self.T_max = T_max
-        self.eta_min = eta_min
+        self.T_max = checks.integer("CosineAnnealingLR", "T_max", T_max, minimum=1)
+        self.eta_min = checks.real("CosineAnnealingLR", "eta_min", eta_min)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:

@@ -112,28 +112,55 @@ class Optimizer:
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Restore options and state saved by ``state_dict`` (the parameters are matched by position).
 
-        Floating-point state arrays are cast to their parameter's dtype, except
-        ``step`` (as torch).  The arrays are copied, never shared with ``state_dict``.
+        Everything is checked before anything changes: the groups must match this optimizer's in number and
+        size and carry its options; each parameter's state needs the keys this optimizer's ``step`` reads
+        (``state_keys``) and arrays of the parameter's shape.  State arrays are cast to their parameter's
+        dtype, except ``step`` (as torch), and copied, never shared with ``state_dict``.
         """
-        saved_groups = copy.deepcopy(list(state_dict["param_groups"]))
+        saved_groups = _saved_groups(state_dict)
         if len(saved_groups) != len(self.param_groups):
             raise ValueError("loaded state dict has a different number of parameter groups")
         if any(len(g["params"]) != len(s["params"]) for g, s in zip(self.param_groups, saved_groups, strict=True)):
             raise ValueError(
                 "loaded state dict contains a parameter group that doesn't match the size of optimizer's group"
             )
+        for i, saved in enumerate(saved_groups):
+            missing = [key for key in self.defaults if key not in saved]
+            if missing:
+                raise ValueError(
+                    f"loaded state dict's param group {i} lacks the options {missing} of {type(self).__name__} "
+                    "(was it saved by another optimizer?)"
+                )
         by_index = {
-            i: p
+            i: (p, s)
             for g, s in zip(self.param_groups, saved_groups, strict=True)
             for i, p in zip(s["params"], g["params"], strict=True)
         }
         state: defaultdict[Parameter, dict[str, Any]] = defaultdict(dict)
         for i, saved in state_dict["state"].items():
-            p = by_index[i]
-            state[p] = {key: _cast_state(key, value, p) for key, value in saved.items()}
+            if i not in by_index:
+                raise ValueError(f"loaded state dict has state for parameter {i}, which no parameter group holds")
+            p, group = by_index[i]
+            state[p] = self._checked_state(i, p, saved, group)
         for g, s in zip(self.param_groups, saved_groups, strict=True):
             s["params"] = g["params"]
         self.state, self.param_groups = state, saved_groups
+
+    def state_keys(self, group: dict[str, Any]) -> tuple[str, ...]:
+        """The state entries ``step`` needs for a parameter of ``group`` once it has taken a step."""
+        return ()
+
+    def _checked_state(self, index: int, p: Parameter, saved: Any, group: dict[str, Any]) -> dict[str, Any]:
+        """Parameter ``index``'s saved state, checked and cast (a copy); ValueError naming what is wrong."""
+        if not isinstance(saved, Mapping):
+            raise ValueError(f"loaded state for parameter {index} is a {type(saved).__name__}, not a dict")
+        missing = [key for key in self.state_keys(group) if key not in saved]
+        if saved and missing:
+            raise ValueError(
+                f"loaded state for parameter {index} lacks {missing}, which {type(self).__name__} needs "
+                f"(with these options); it has {sorted(saved)}"
+            )
+        return {key: _cast_state(index, key, value, p) for key, value in saved.items()}
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -143,8 +170,32 @@ class Optimizer:
         return "\n".join(lines) + "\n)"
 
 
-def _cast_state(key: str, value: Any, p: Parameter) -> Any:
-    value = copy.deepcopy(value)
-    if key != "step" and isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating):
-        return value.astype(p.dtype, copy=False)
-    return value
+def _saved_groups(state_dict: Any) -> list[dict[str, Any]]:
+    """A deep copy of the saved ``param_groups``, once the dict's structure is checked."""
+    if not isinstance(state_dict, Mapping) or not {"state", "param_groups"} <= set(state_dict):
+        raise ValueError("an optimizer state_dict is a dict with the keys 'state' and 'param_groups'")
+    if not isinstance(state_dict["state"], Mapping):
+        raise ValueError("the optimizer state_dict's 'state' must be a dict {parameter index: state}")
+    groups = state_dict["param_groups"]
+    if not isinstance(groups, (list, tuple)) or not all(
+        isinstance(g, Mapping) and isinstance(g.get("params"), (list, tuple)) for g in groups
+    ):
+        raise ValueError("the optimizer state_dict's 'param_groups' must be a list of dicts with 'params'")
+    return copy.deepcopy([dict(g) for g in groups])
+
+
+def _cast_state(index: int, key: str, value: Any, p: Parameter) -> Any:
+    """``step`` stays as saved (a 0-d float32 array); arrays take p's dtype, as torch casts them; None stays."""
+    if value is None:  # torch's SGD may hold momentum_buffer=None
+        return None
+    value = np.array(value)
+    if not (np.issubdtype(value.dtype, np.floating) or np.issubdtype(value.dtype, np.integer)):
+        raise ValueError(f"loaded state {index}/{key} holds {value.dtype} values, not numbers")
+    if key == "step":
+        if value.shape != ():
+            raise ValueError(f"loaded state {index}/step must be a single number, got shape {value.shape}")
+        return value.astype(np.float32)
+    if value.shape != p.shape:
+        raise ValueError(f"loaded state {index}/{key} has shape {value.shape}, the parameter {p.shape}")
+    with np.errstate(over="ignore"):
+        return value.astype(p.dtype)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from scratch import checks
 from scratch.nn.module import Array, Parameter
 from scratch.optim.optimizer import CHUNK_BYTES, Optimizer, ParamsT
 
@@ -48,6 +49,14 @@ class SGD(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
+        for name, value in (
+            ("lr", lr),
+            ("momentum", momentum),
+            ("dampening", dampening),
+            ("weight_decay", weight_decay),
+        ):
+            checks.real("SGD", name, value)
+        nesterov, maximize = checks.boolean("SGD", "nesterov", nesterov), checks.boolean("SGD", "maximize", maximize)
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
