@@ -6,6 +6,7 @@ rejected with ``CheckpointError`` and leave the model and the optimizer untouche
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import scratch
 import torch_impl.models
@@ -195,6 +198,45 @@ def test_wrong_shapes_are_rejected(tmp_path: Path) -> None:
     assert_rejected(tmp_path / "bad_state.npz", "size mismatch for optimizer state 0/exp_avg")
 
 
+def test_a_one_dimensional_state_of_the_wrong_shape_is_rejected(tmp_path: Path) -> None:
+    """The shape check skips only 0-d entries (step): a bias's (1-d) moment of the wrong length must fail too."""
+    model, optimizer, _, _ = trained_pair()
+    state = optimizer.state_dict()
+    state["state"][1]["exp_avg_sq"] = np.zeros(5, np.float32)  # fc1.bias has 8 entries
+    write_npz(tmp_path / "bad_bias.npz", model.state_dict(), ("Adam", state))
+    assert_rejected(tmp_path / "bad_bias.npz", "size mismatch for optimizer state 1/exp_avg_sq")
+
+
+def test_state_the_optimizer_needs_is_required(tmp_path: Path) -> None:
+    model, optimizer, _, _ = trained_pair()
+    state = optimizer.state_dict()
+    del state["state"][2]["exp_avg"]
+    write_npz(tmp_path / "partial.npz", model.state_dict(), ("Adam", state))
+    assert_rejected(tmp_path / "partial.npz", r"optimizer state 2 lacks \['exp_avg'\]")
+
+
+@pytest.mark.parametrize("side", ["scratch", "torch"])
+def test_loading_restores_the_saved_learning_rate(side: str, tmp_path: Path) -> None:
+    """The saved options win over the current ones (a scheduler's lr in the middle of a run must come back)."""
+    model, optimizer, torch_model, torch_optimizer = trained_pair()
+    for group in (*optimizer.param_groups, *torch_optimizer.param_groups):
+        group["lr"] = 0.0123
+    save, load = (
+        (save_checkpoint, load_checkpoint)
+        if side == "scratch"
+        else (
+            torch_checkpoint.save_checkpoint,
+            torch_checkpoint.load_checkpoint,
+        )
+    )
+    m, o = (model, optimizer) if side == "scratch" else (torch_model, torch_optimizer)
+    save(tmp_path / "run.npz", m, o)
+    for group in o.param_groups:
+        group["lr"] = 0.5
+    load(tmp_path / "run.npz", m, o)
+    assert [group["lr"] for group in o.param_groups] == [0.0123]
+
+
 def test_another_optimizer_or_none_is_rejected(good_files: dict[str, Path], tmp_path: Path) -> None:
     model, _, torch_model, _ = trained_pair()
     with pytest.raises(CheckpointError, match="type Adam, not SGD"):
@@ -219,3 +261,62 @@ def test_model_only_checkpoints_and_missing_files(tmp_path: Path) -> None:
         load_checkpoint(tmp_path / "nowhere.npz", model)
     with pytest.raises(FileNotFoundError):
         torch_checkpoint.load_checkpoint(tmp_path / "nowhere.pt", torch_model)
+
+
+@given(data=st.data())
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_one_damaged_byte_anywhere_is_caught_or_harmless(data: st.DataObject, good_files: dict[str, Path]) -> None:
+    """Any single changed byte either raises CheckpointError or loads exactly the saved state (a byte the
+    readers never use, such as a zip timestamp); a member silently missing from the directory is caught."""
+    path = good_files["npz"]
+    raw = bytearray(path.read_bytes())
+    position = data.draw(st.integers(0, len(raw) - 1))
+    raw[position] ^= data.draw(st.integers(1, 255))
+    damaged = path.with_name(f"damaged_{position}.npz")
+    damaged.write_bytes(bytes(raw))
+    model, optimizer, _, _ = trained_pair()
+    expected = snapshot(model, optimizer)
+    scratch.manual_seed(1)
+    fresh = SimpleMLP(4, 8, 3)
+    fresh_optimizer = scratch.optim.Adam(fresh.parameters(), lr=0.01)
+    before = snapshot(fresh, fresh_optimizer)
+    try:
+        load_checkpoint(damaged, fresh, fresh_optimizer)
+    except CheckpointError:
+        for a, b in zip(before, snapshot(fresh, fresh_optimizer), strict=True):
+            np.testing.assert_array_equal(a, b)
+    else:
+        for a, b in zip(expected, snapshot(fresh, fresh_optimizer), strict=True):
+            np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("side", ["scratch", "torch"])
+def test_saving_to_a_directory_fails_cleanly(side: str, tmp_path: Path) -> None:
+    model, optimizer, torch_model, torch_optimizer = trained_pair()
+    target = tmp_path / "run.npz"
+    target.mkdir()
+    save = save_checkpoint if side == "scratch" else torch_checkpoint.save_checkpoint
+    m, o = (model, optimizer) if side == "scratch" else (torch_model, torch_optimizer)
+    with pytest.raises(IsADirectoryError, match="directory"):
+        save(target, m, o)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.npz"]  # no temporary file left behind
+
+
+def test_a_member_hidden_by_a_damaged_zip_directory_is_caught(good_files: dict[str, Path], tmp_path: Path) -> None:
+    """One central-directory record whose 'file comment length' swallows the next record: zipfile then lists one
+    member fewer without complaint (a damage a byte-flipping fuzzer found).  Whichever member goes missing, the
+    required entries and the digest over every entry catch it."""
+    raw = good_files["npz"].read_bytes()
+    records = [i for i in range(len(raw)) if raw.startswith(b"PK\x01\x02", i)]
+    end = raw.index(b"PK\x05\x06")
+    assert len(records) > 3
+    for i, record in enumerate(records[:-1]):
+        following = records[i + 2] if i + 2 < len(records) else end
+        damaged = bytearray(raw)
+        comment = int.from_bytes(raw[record + 32 : record + 34], "little") + following - records[i + 1]
+        damaged[record + 32 : record + 34] = comment.to_bytes(2, "little")
+        path = tmp_path / f"hidden_{i}.npz"
+        path.write_bytes(bytes(damaged))
+        with zipfile.ZipFile(path) as archive:
+            assert len(archive.namelist()) == len(records) - 1  # the damage really hides a member
+        assert_rejected(path, "not a readable checkpoint|does not fit|lacks|no optimizer state")

@@ -5,19 +5,23 @@ The file is the interchange format of both implementations: torch_impl's
 ``.npz``), so a run trained for k steps here can be continued in torch, and back.
 Its entries (NumPy arrays, loaded with ``allow_pickle=False``):
 
-* ``format``: ``"nnfundamentals-checkpoint-1"``
+* ``format``: ``"nnfundamentals-checkpoint-2"``
 * ``model/<key>``: every entry of ``model.state_dict()`` (``fc1.weight``, ``0.bias``, ...)
 * ``optimizer/type``: the optimizer's class name (``"SGD"``, ``"Adam"``, ``"AdamW"``)
 * ``optimizer/param_groups``: the groups of ``optimizer.state_dict()`` as JSON
 * ``optimizer/state/<i>/<name>``: parameter i's state (``step``, ``exp_avg``, ``momentum_buffer``, ...)
+* ``sha256``: a digest of every other entry (name, dtype, shape and bytes), so that damage anywhere in
+  the file, even one that the zip format does not notice (a member missing from the directory), is caught.
 
 Loading checks everything before it writes anything: a missing or unexpected
-key, a wrong shape, another optimizer type or an unreadable file raises
-``CheckpointError`` and leaves the model and the optimizer as they were.
+key, a wrong shape, another optimizer type, state an optimizer needs but the file
+lacks, or an unreadable or damaged file raises ``CheckpointError`` and leaves the
+model and the optimizer as they were.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -30,7 +34,7 @@ import numpy as np
 from scratch.nn.module import Array, Module
 from scratch.optim import Optimizer
 
-FORMAT = "nnfundamentals-checkpoint-1"
+FORMAT = "nnfundamentals-checkpoint-2"
 Shape = tuple[int, ...]
 
 
@@ -80,12 +84,15 @@ def write_npz(
             for key, value in param_state.items():
                 if value is not None:
                     entries[f"optimizer/state/{index}/{key}"] = np.asarray(value)
+    entries["sha256"] = np.array(digest(entries))
     atomic_write(path, lambda file: np.savez(file, **entries))
 
 
 def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None]) -> None:
     """``write(file)`` into a temporary file beside ``path``, then rename it: no half-written checkpoints."""
     target = Path(path)
+    if target.is_dir():
+        raise IsADirectoryError(f"cannot write a checkpoint to {target}: it is a directory")
     with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", delete=False) as file:
         try:
             write(file)
@@ -93,7 +100,11 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None
             file.close()
             os.unlink(file.name)
             raise
-    os.replace(file.name, target)
+    try:
+        os.replace(file.name, target)
+    except BaseException:
+        os.unlink(file.name)
+        raise
 
 
 def read_npz(path: str | os.PathLike[str]) -> tuple[dict[str, Array], dict[str, Any] | None]:
@@ -107,6 +118,9 @@ def read_npz(path: str | os.PathLike[str]) -> tuple[dict[str, Array], dict[str, 
         raise CheckpointError(f"{path} is not a readable checkpoint: {error}") from error
     if "format" not in entries or str(entries["format"]) != FORMAT:
         raise CheckpointError(f"{path} is not a {FORMAT} file (its 'format' entry is missing or different)")
+    saved_digest = entries.pop("sha256", None)
+    if saved_digest is None or str(saved_digest) != digest(entries):
+        raise CheckpointError(f"{path} is not a readable checkpoint: its checksum does not match (damaged file)")
     model_state = {key[6:]: value for key, value in entries.items() if key.startswith("model/")}
     if "optimizer/type" not in entries:
         return model_state, None
@@ -153,9 +167,13 @@ def check_optimizer_state(
             f"do not fit the optimizer's {[len(s) for s in shapes]}"
         )
     shape_of = {i: shape for g, s in zip(groups, shapes, strict=True) for i, shape in zip(g["params"], s, strict=True)}
+    group_of = {i: g for g in groups for i in g["params"]}
     for index, param_state in saved["state"].items():
         if index not in shape_of:
             raise CheckpointError(f"{path}: optimizer state for parameter {index}, which no group holds")
+        missing = [key for key in required_state(name, group_of[index]) if key not in param_state]
+        if missing:
+            raise CheckpointError(f"{path}: optimizer state {index} lacks {missing}, which {name} needs")
         for key, value in param_state.items():
             if not np.issubdtype(value.dtype, np.number):
                 raise CheckpointError(f"{path}: optimizer state {index}/{key} holds {value.dtype} values, not numbers")
@@ -165,6 +183,42 @@ def check_optimizer_state(
                     f"{tuple(value.shape)}, the parameter {tuple(shape_of[index])}"
                 )
     return {"state": saved["state"], "param_groups": saved["param_groups"]}
+
+
+def required_state(name: str, group: Mapping[str, Any]) -> tuple[str, ...]:
+    """The state entries an optimizer's step reads for a parameter that has taken a step (torch's and scratch's)."""
+    if name in ("Adam", "AdamW"):
+        return ("step", "exp_avg", "exp_avg_sq", *(("max_exp_avg_sq",) if group.get("amsgrad") else ()))
+    if name == "SGD":
+        return ("momentum_buffer",) if group.get("momentum") else ()
+    return ()
+
+
+def digest(value: Any) -> str:
+    """SHA-256 of a nested structure of arrays and plain values (dicts in key order).
+
+    Both formats store it beside the state: NumPy's and torch's zip readers do not notice every damage.
+    """
+    h = hashlib.sha256()
+
+    def feed(v: Any) -> None:
+        if isinstance(v, np.ndarray):
+            h.update(f"{v.dtype.str}{v.shape}".encode())
+            h.update(np.ascontiguousarray(v).tobytes())
+        elif isinstance(v, Mapping):
+            for key in sorted(v, key=repr):
+                h.update(repr(key).encode())
+                feed(v[key])
+        elif isinstance(v, (list, tuple)):
+            h.update(b"[")
+            for item in v:
+                feed(item)
+            h.update(b"]")
+        else:
+            h.update(repr(v).encode())
+
+    feed(value)
+    return h.hexdigest()
 
 
 def merge_param_groups(saved: list[dict[str, Any]], current: list[dict[str, Any]]) -> list[dict[str, Any]]:

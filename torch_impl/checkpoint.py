@@ -16,7 +16,6 @@ model and the optimizer as they were.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from scratch.checkpoint import (
     atomic_write,
     check_model_state,
     check_optimizer_state,
+    digest,
     merge_param_groups,
     read_npz,
     write_npz,
@@ -48,7 +48,7 @@ def save_checkpoint(
         write_npz(path, _to_numpy(model.state_dict()), None if optimizer_state is None else _to_numpy(optimizer_state))
     else:
         content = {"format": FORMAT, "model": model.state_dict(), "optimizer": optimizer_state}
-        content["sha256"] = _digest(_to_numpy(content))
+        content["sha256"] = digest(_to_numpy(content))
         atomic_write(path, lambda file: torch.save(content, file))
 
 
@@ -84,8 +84,8 @@ def _read_pt(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, An
         raise CheckpointError(f"{path} is not a readable checkpoint: {error}") from error
     if not isinstance(content, dict) or content.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a {FORMAT} file (its 'format' entry is missing or different)")
-    digest = content.pop("sha256", None)
-    if digest != _digest(_to_numpy(content)):
+    saved_digest = content.pop("sha256", None)
+    if saved_digest != digest(_to_numpy(content)):
         raise CheckpointError(f"{path} is not a readable checkpoint: its checksum does not match (damaged file)")
     model_state = _to_numpy(dict(content["model"]))
     if content.get("optimizer") is None:
@@ -104,31 +104,3 @@ def _to_numpy(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return type(value)(_to_numpy(v) for v in value)
     return value if not isinstance(value, np.ndarray) else value.copy()
-
-
-def _digest(value: Any) -> str:
-    """SHA-256 of a nested structure of arrays and plain values.
-
-    torch's zip reader does not check CRCs, so a damaged tensor would load silently;
-    the digest saved beside the state catches it.
-    """
-    h = hashlib.sha256()
-
-    def feed(v: Any) -> None:
-        if isinstance(v, np.ndarray):
-            h.update(f"{v.dtype.str}{v.shape}".encode())
-            h.update(np.ascontiguousarray(v).tobytes())
-        elif isinstance(v, dict):
-            for key, item in v.items():
-                h.update(repr(key).encode())
-                feed(item)
-        elif isinstance(v, (list, tuple)):
-            h.update(b"[")
-            for item in v:
-                feed(item)
-            h.update(b"]")
-        else:
-            h.update(repr(v).encode())
-
-    feed(value)
-    return h.hexdigest()
