@@ -36,9 +36,10 @@ from matplotlib.figure import Figure
 
 import scratch
 import torch_impl.models as tm
+from common import datasets
 from plots.perceptron import boundaries_figure, gate, mistakes_figure, perceptron_title, plot_decision_boundary
-from scratch import datasets, nn, optim
 from scratch import models as sm
+from scratch import nn, optim
 from scratch.data import make_loader
 from scratch.train import train
 from torch_impl import data as tdata

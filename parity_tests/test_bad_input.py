@@ -26,9 +26,10 @@ from hypothesis.extra import numpy as hnp
 
 import scratch
 import torch_impl.train
+from common import datasets
 from parity_tests.harness import BAD_INPUT_ERRORS, assert_close, check_module, check_rejects
 from parity_tests.strategies import DTYPES
-from scratch import datasets, nn, optim
+from scratch import nn, optim
 from scratch.data import make_loader
 from scratch.models import MLP, SimpleMLP
 from scratch.nn import functional as F

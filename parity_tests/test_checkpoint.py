@@ -19,9 +19,10 @@ from hypothesis import strategies as st
 
 import scratch
 import torch_impl.models
+from common import datasets
+from common.checkpoint import CheckpointError, write_npz
 from parity_tests.harness import assert_close, check_state, to_numpy
-from scratch import datasets
-from scratch.checkpoint import CheckpointError, load_checkpoint, save_checkpoint, write_npz
+from scratch.checkpoint import load_checkpoint, save_checkpoint
 from scratch.data import make_loader
 from scratch.models import MLP, SimpleMLP
 from scratch.train import train

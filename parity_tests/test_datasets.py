@@ -1,4 +1,4 @@
-"""scratch.datasets: seeded, shaped and typed the way both implementations expect."""
+"""common.datasets: seeded, shaped and typed the way both implementations expect."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from scratch import datasets
+from common import datasets
 
 CLASSIFICATION: list[tuple[Callable[..., Any], int]] = [
     (datasets.xor, 2),

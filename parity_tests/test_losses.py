@@ -15,7 +15,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from parity_tests.harness import TOLERANCE, assert_close, check_module, check_rejects
+from common.parity import TOLERANCE
+from parity_tests.harness import assert_close, check_module, check_rejects
 from parity_tests.strategies import DTYPES, arrays, batch_shapes
 from scratch import nn
 from scratch.gradcheck import gradcheck

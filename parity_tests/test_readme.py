@@ -34,6 +34,8 @@ def test_the_readme_names_only_files_in_the_repository() -> None:
     outputs = [line.strip("/") for line in (ROOT / ".gitignore").read_text().split() if line.startswith("/")]
     for path in re.findall(r"\]\(((?!https?:)[^)#]+)", README):
         assert (ROOT / path).exists(), f"the README links {path}, which is not in the repository"
-    for path in re.findall(r"`((?:scratch|torch_impl|parity_tests|benchmarks|plots|tools|docs)/[\w./]+)`", README):
+    for path in re.findall(
+        r"`((?:common|scratch|torch_impl|parity_tests|benchmarks|plots|tools|docs)/[\w./]+)`", README
+    ):
         if not any(path.startswith(output) for output in outputs):
             assert (ROOT / path).exists(), f"the README names {path}, which is not in the repository"

@@ -17,8 +17,8 @@ import torch
 import scratch
 import scratch.models
 import torch_impl.models
+from common import datasets
 from parity_tests.harness import assert_close, check_state, to_numpy
-from scratch import datasets
 from scratch.train import History, evaluate, train
 from torch_impl import data as torch_data
 from torch_impl import train as torch_train
@@ -204,7 +204,7 @@ def test_evaluate_changes_nothing_and_restores_the_mode(data: str, mode: str) ->
 
 def test_the_regression_metric_averages_over_every_element() -> None:
     """With several outputs per sample the MSE divides by N·k, as MSELoss does: not by the N rows."""
-    from scratch.train import Tally
+    from common.training import Tally
 
     rng = np.random.default_rng(0)
     tally = Tally()

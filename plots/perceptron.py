@@ -12,19 +12,18 @@ import argparse
 import itertools
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
-from numpy.typing import DTypeLike, NDArray
+from numpy.typing import DTypeLike
 
 import scratch
+from common import Array
 from scratch import nn, optim
 from scratch.models import MLP, Perceptron
 
-Array = NDArray[Any]
 PredictFn = Callable[[Array], Array]
 """Maps points (M, 2) to class labels (M,): 0/1 predictions, or the argmax of an MLP's logits."""
 

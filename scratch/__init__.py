@@ -1,6 +1,6 @@
 """nnfundamentals' NumPy implementation: neural networks with manual backprop, mirroring torch's API."""
 
-from scratch import data, datasets, nn, optim
+from scratch import data, nn, optim
 from scratch.gradcheck import GradcheckError, gradcheck
 from scratch.random import Generator, default_generator, initial_seed, manual_seed
 
@@ -8,7 +8,6 @@ __all__ = [
     "Generator",
     "GradcheckError",
     "data",
-    "datasets",
     "default_generator",
     "gradcheck",
     "initial_seed",

@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from common import Array
 from scratch.random import Generator, default_generator
 
-Array = NDArray[Any]
 Indices = NDArray[np.int64]
 
 

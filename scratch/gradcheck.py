@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from scratch import checks
-from scratch.nn.module import Array, Module, Parameter
+from common import Array, checks
+from scratch.nn.module import Module, Parameter
 
 
 class GradcheckError(RuntimeError):

@@ -9,9 +9,9 @@ from typing import Any
 
 import numpy as np
 
+from common import Array
 from scratch import nn
 from scratch.nn import functional as F
-from scratch.nn.module import Array
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,

@@ -1,7 +1,7 @@
 """Checkpoints of a torch model and optimizer (~ scratch/checkpoint.py).
 
 ``save_checkpoint``/``load_checkpoint`` use ``torch.save``'s format for a ``.pt``
-path and the shared ``.npz`` format of scratch/checkpoint.py for a ``.npz`` path,
+path and the shared ``.npz`` format of common/checkpoint.py for a ``.npz`` path,
 which is how a run crosses between the implementations:
 
 * scratch → torch: ``scratch.checkpoint.save_checkpoint("run.npz", ...)``, then
@@ -9,7 +9,7 @@ which is how a run crosses between the implementations:
 * torch → scratch: ``torch_impl.checkpoint.save_checkpoint("run.npz", model, optimizer)``,
   then ``scratch.checkpoint.load_checkpoint("run.npz", ...)``.
 
-Both formats are checked the same way before anything is written (scratch's
+Both formats are checked the same way before anything is written (common/checkpoint.py's
 checks, on the shapes): a bad file raises ``CheckpointError`` and leaves the
 model and the optimizer as they were.
 """
@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from scratch.checkpoint import (
+from common.checkpoint import (
     FORMAT,
     CheckpointError,
     atomic_write,

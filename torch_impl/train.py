@@ -1,6 +1,6 @@
 """The training loop and evaluation in PyTorch (~ scratch/train.py, line for line).
 
-One training step is four lines in both implementations::
+One training step, ``train_step``, is the same five lines in both implementations::
 
     optimizer.zero_grad()                          # forget the last step's gradients
     out = model(X)                                 # forward: the network's output (and autograd's graph)
@@ -8,9 +8,8 @@ One training step is four lines in both implementations::
     loss.backward()                                # autograd: dL/dθ for every parameter
     optimizer.step()                               # θ ← θ − update(dL/dθ)
 
-The bookkeeping that does not depend on the implementation (``History``,
-``Tally``, the log line, the progress bar) is scratch/train.py's, fed with
-``.numpy()`` views of the CPU tensors, so both sides count the same way.
+The run's bookkeeping (``History``, ``Tally``, the log line) is common/training.py's, fed with ``.numpy()`` views
+of the CPU tensors, so both sides count the same way.
 """
 
 from __future__ import annotations
@@ -20,21 +19,35 @@ from typing import Any
 import torch
 from torch import nn
 
-from scratch.train import LOG_LINE, History, Tally, check_train_args, progress_bar
+from common.training import LOG_LINE, History, Tally, check_train_args, progress_bar
 
-__all__ = ["History", "evaluate", "train"]
+__all__ = ["History", "evaluate", "train", "train_step"]
+
+DataLoader = torch.utils.data.DataLoader[Any]
+
+
+def train_step(
+    model: nn.Module, criterion: nn.Module, optimizer: torch.optim.Optimizer, X: torch.Tensor, y: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One step of gradient descent on the batch (X, y); returns the model's output and the loss."""
+    optimizer.zero_grad()
+    out = model(X)
+    loss = criterion(out, y)
+    loss.backward()
+    optimizer.step()
+    return out, loss
 
 
 def train(
     model: nn.Module,
-    loader: torch.utils.data.DataLoader[Any],
+    loader: DataLoader,
     criterion: nn.Module,
     optimizer: torch.optim.Optimizer,
     epochs: int,
     *,
     log_every: int | None = 100,
     progress: bool | None = None,
-    test_loader: torch.utils.data.DataLoader[Any] | None = None,
+    test_loader: DataLoader | None = None,
 ) -> History:
     """Train ``model`` for ``epochs`` passes over ``loader``; return the History.
 
@@ -52,11 +65,7 @@ def train(
         model.train()
         tally = Tally()
         for i, (X, y) in enumerate(loader):
-            optimizer.zero_grad()
-            out = model(X)
-            loss = criterion(out, y)
-            loss.backward()
-            optimizer.step()
+            out, loss = train_step(model, criterion, optimizer, X, y)
             history.loss.append(loss.item())
             tally.add(out.detach().numpy(), y.numpy(), history.loss[-1])
             if log_every and (i + 1) % log_every == 0:
@@ -72,7 +81,7 @@ def train(
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, loader: torch.utils.data.DataLoader[Any], criterion: nn.Module) -> tuple[float, float]:
+def evaluate(model: nn.Module, loader: DataLoader, criterion: nn.Module) -> tuple[float, float]:
     """(mean loss, accuracy) over ``loader`` — or (mean loss, MSE) for float targets.
 
     The model runs in eval mode (and, by the decorator, without building a

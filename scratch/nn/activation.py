@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from scratch import checks
+from common import Array, checks
 from scratch.nn import functional as F
-from scratch.nn.module import Array, Module
+from scratch.nn.module import Module
 
 
 class _Activation(Module):

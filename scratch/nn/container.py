@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterator
 
-from scratch.nn.module import Array, Module
+from common import Array
+from scratch.nn.module import Module
 
 
 class Sequential(Module):

@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from scratch import checks
-from scratch.nn.module import Array, Parameter
+from common import Array, checks
+from scratch.nn.module import Parameter
 from scratch.random import Generator, default_generator
 
 T = TypeVar("T", Parameter, np.ndarray)

@@ -8,9 +8,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import DTypeLike
 
-from scratch import checks
+from common import Array, checks
 from scratch.nn import init
-from scratch.nn.module import Array, Module, Parameter
+from scratch.nn.module import Module, Parameter
 
 
 class Linear(Module):

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from common import Array
 from scratch.nn import functional as F
 from scratch.nn.functional.cross_entropy import (
     check_ignore_index,
@@ -28,7 +29,7 @@ from scratch.nn.functional.cross_entropy import (
     target_weights,
 )
 from scratch.nn.functional.loss import check_beta, check_delta
-from scratch.nn.module import Array, Module
+from scratch.nn.module import Module
 
 
 class _Loss(Module):

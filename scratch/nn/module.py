@@ -14,11 +14,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
-from scratch import checks
-
-Array = NDArray[Any]
+from common import Array, checks
 
 
 class Parameter:

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from scratch import checks
+from common import checks
 from scratch.nn.module import Parameter
 
 

@@ -19,8 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from scratch import checks
-from scratch.nn.module import Array, Parameter
+from common import Array, checks
+from scratch.nn.module import Parameter
 from scratch.optim.optimizer import CHUNK_BYTES, Optimizer, ParamsT
 
 FLAT_MAX_SIZE = 1 << 16

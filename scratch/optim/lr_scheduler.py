@@ -15,7 +15,7 @@ import math
 import warnings
 from typing import Any
 
-from scratch import checks
+from common import checks
 from scratch.optim.optimizer import Optimizer
 
 EPOCH_DEPRECATION_WARNING = (

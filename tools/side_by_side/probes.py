@@ -1,9 +1,8 @@
 """Fixed-seed probes: run a scratch component and its torch twin on one deterministic input and compare.
 
-Every comparison goes through ``parity_tests.harness.assert_close`` (same metric and tolerance as the parity
-tests, so a probe that disagrees fails loudly).  ``measure`` runs a probe in both dtypes and returns the
-worst error of each and whether it was bit-exact, read from a private ParityReport so the test session's
-report is left alone.
+Every comparison goes through ``check`` (common/parity.py's metric and tolerances, as in the parity tests, so a
+probe that disagrees fails loudly).  ``measure`` runs a probe in both dtypes and returns the worst error of each
+and whether it was bit-exact.
 """
 
 from __future__ import annotations
@@ -17,29 +16,33 @@ import torch
 import scratch
 import scratch.data
 import scratch.optim
-from parity_tests import harness
+from common import Array
+from common.parity import ParityReport
 from scratch.models import SimpleMLP
 from scratch.nn import Parameter
 from torch_impl import data as torch_data
 from torch_impl import models as torch_models
 
-Array = np.ndarray[Any, Any]
 Probe = Callable[[np.dtype[Any]], None]
 DTYPES = (np.dtype(np.float64), np.dtype(np.float32))
 TORCH_DTYPE = {np.dtype(np.float64): torch.float64, np.dtype(np.float32): torch.float32}
 SEED = 0
 
 
+REPORT = ParityReport()  # the probe being measured records here
+
+
+def check(what: str, actual: Any, expected: Any, tol: float | None = None) -> None:
+    REPORT.check("probe", what, actual, expected, tol)
+
+
 def measure(probe: Probe) -> dict[str, tuple[float, bool]]:
     """{"float64": (worst error, bit-exact), "float32": (...)} for one probe."""
     results = {}
     for dtype in DTYPES:
-        saved, harness.REPORT = harness.REPORT, harness.ParityReport()
-        try:
-            probe(dtype)
-            records = list(harness.REPORT.records.values())
-        finally:
-            harness.REPORT = saved
+        REPORT.records.clear()
+        probe(dtype)
+        records = list(REPORT.records.values())
         if not records:
             raise RuntimeError("the probe compared nothing")
         results[str(dtype)] = (max(r.worst for r in records), all(r.bit_exact for r in records))
@@ -63,7 +66,16 @@ def module(scratch_factory: Callable[[], Any], torch_factory: Callable[[], Any],
         ours = scratch_factory().to(dtype)
         torch.manual_seed(SEED)
         theirs = torch_factory().to(TORCH_DTYPE[dtype])
-        harness.check_module("probe", ours, theirs, sample(shape, dtype), copy_weights=False)
+        for (name, p), (_, p_t) in zip(ours.named_parameters(), theirs.named_parameters(), strict=True):
+            check(f"initial {name}", p.data, p_t)
+        x = sample(shape, dtype)
+        xt = torch.tensor(x, requires_grad=True)
+        out, out_t = ours(x.copy()), theirs(xt)
+        check("forward", out, out_t)
+        g = np.random.default_rng(SEED).standard_normal(out.shape).astype(dtype)
+        check("input gradient", ours.backward(g.copy()), _backward(out_t, g, xt))
+        for (name, p), (_, p_t) in zip(ours.named_parameters(), theirs.named_parameters(), strict=True):
+            check(f"{name}.grad", p.grad, p_t.grad)
 
     return probe
 
@@ -79,12 +91,19 @@ def perceptron(scratch_factory: Callable[[int], Any], torch_factory: Callable[[i
             Xd, yd = X.astype(dtype), np.array(y, dtype=dtype)
             history = ours.fit(Xd, yd, lr=0.5, max_epochs=10)
             history_t = theirs.fit(torch.from_numpy(Xd), torch.from_numpy(yd), lr=0.5, max_epochs=10)
-            harness.assert_close("probe", f"{name} mistakes", np.array(history), np.array(history_t))
-            harness.assert_close("probe", f"{name} weight", ours.weight.data, theirs.weight)
-            harness.assert_close("probe", f"{name} bias", ours.bias.data, theirs.bias)
-            harness.assert_close("probe", f"{name} predictions", ours(Xd), theirs(torch.from_numpy(Xd)))
+            check(f"{name} mistakes", np.array(history), np.array(history_t))
+            check(f"{name} weight", ours.weight.data, theirs.weight)
+            check(f"{name} bias", ours.bias.data, theirs.bias)
+            check(f"{name} predictions", ours(Xd), theirs(torch.from_numpy(Xd)))
 
     return probe
+
+
+def _backward(out: torch.Tensor, grad_output: Array, x: torch.Tensor) -> torch.Tensor:
+    """torch's dL/dx for the upstream gradient ``grad_output`` (autograd also fills every parameter's .grad)."""
+    out.backward(torch.from_numpy(grad_output.copy()))
+    assert x.grad is not None
+    return x.grad
 
 
 # ---- losses -------------------------------------------------------------------------------------
@@ -122,8 +141,8 @@ def loss(scratch_factory: Callable[[], Any], torch_factory: Callable[[], Any], t
         xt = torch.tensor(x, requires_grad=True)
         value_t = torch_factory()(xt, torch.from_numpy(y))
         value_t.backward()
-        harness.assert_close("probe", "loss", value, value_t)
-        harness.assert_close("probe", "input gradient", grad, xt.grad)
+        check("loss", value, value_t)
+        check("input gradient", grad, xt.grad)
 
     return probe
 
@@ -146,7 +165,7 @@ def optimizer(scratch_factory: Callable[[list[Parameter]], Any], torch_factory: 
             opt.step()
             opt_t.step()
             for i, (p, p_t) in enumerate(zip(ours, theirs, strict=True)):
-                harness.assert_close("probe", f"step {step} param {i}", p.data, p_t)
+                check(f"step {step} param {i}", p.data, p_t)
 
     return probe
 
@@ -162,7 +181,7 @@ def loader(scratch_factory: Callable[..., Any], torch_factory: Callable[..., Any
         for epoch in range(3):
             for i, (batch, batch_t) in enumerate(zip(ours, theirs, strict=True)):
                 for a, t in zip(batch, batch_t, strict=True):
-                    harness.assert_close("probe", f"epoch {epoch} batch {i}", a, t, tol=0.0)
+                    check(f"epoch {epoch} batch {i}", a, t, tol=0.0)
 
     return probe
 
@@ -187,7 +206,8 @@ def training(scratch_train: Callable[..., Any], torch_train: Callable[..., Any])
         quiet = {"log_every": None, "progress": False}
         history = scratch_train(ours, loader, scratch.nn.CrossEntropyLoss(), sgd, 3, **quiet)
         history_t = torch_train(theirs, loader_t, torch.nn.CrossEntropyLoss(), sgd_t, 3, **quiet)
-        harness.assert_close("probe", "losses", np.array(history.loss, dtype), np.array(history_t.loss, dtype))
-        harness.check_state("probe", ours.state_dict(), theirs.state_dict())
+        check("losses", np.array(history.loss, dtype), np.array(history_t.loss, dtype))
+        for key, value in theirs.state_dict().items():
+            check(key, ours.state_dict()[key], value)
 
     return probe

@@ -15,11 +15,8 @@ import warnings
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
-from scratch import checks
-
-Array = NDArray[Any]
+from common import Array, checks
 
 
 def sigmoid(x: Array) -> Array:

@@ -22,9 +22,9 @@ from typing import NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from scratch import checks
+from common import Array, checks
 from scratch.nn.functional.activation import log_softmax, softmax, softmax_backward
-from scratch.nn.functional.loss import Array, _floating, _reduce, _upstream, check_reduction
+from scratch.nn.functional.loss import _floating, _reduce, _upstream, check_reduction
 
 
 class _Indices(NamedTuple):

@@ -22,12 +22,11 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
-from scratch import checks
+from common import Array, checks
 from scratch.nn.functional.activation import sigmoid
 
-Array = NDArray[Any]
 REDUCTIONS = ("none", "mean", "sum")
 BCE_EPS = float(np.float32(1e-12))  # torch's floor for x(1 − x) in the BCE gradient: float32 1e-12, also in float64
 

@@ -12,9 +12,9 @@ import numbers
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
-Array = NDArray[Any]
+from common import Array
+
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 

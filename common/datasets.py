@@ -14,9 +14,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
-from scratch import checks
+from common import Array, checks
 
-Array = NDArray[Any]
 Labels = NDArray[np.int64]
 
 
