@@ -102,6 +102,7 @@ class Module:
 
     # ---- registration ----------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
+        """``self.weight = Parameter(...)``, ``self.fc1 = Linear(...)``: registered in order, and an attribute."""
         if "_parameters" not in self.__dict__:
             raise AttributeError("call Module.__init__() before assigning attributes")
         params: dict[str, Parameter | None] = self.__dict__["_parameters"]
@@ -115,25 +116,17 @@ class Module:
         else:
             params.pop(name, None)
             modules.pop(name, None)
-            object.__setattr__(self, name, value)
-
-    def __getattr__(self, name: str) -> Any:
-        for registry in ("_parameters", "_modules"):
-            table = self.__dict__.get(registry, {})
-            if name in table:
-                return table[name]
-        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+        object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
-        for registry in ("_parameters", "_modules"):
-            if name in self.__dict__[registry]:
-                del self.__dict__[registry][name]
-                return
+        self.__dict__["_parameters"].pop(name, None)
+        self.__dict__["_modules"].pop(name, None)
         object.__delattr__(self, name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (or None, as torch does for ``bias=False``) under ``name``."""
         self.__dict__["_parameters"][name] = param
+        object.__setattr__(self, name, param)
 
     # ---- the computation -------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
