@@ -26,7 +26,9 @@ from parity_tests.harness import REPORT, assert_close, check_rejects, check_stat
 from parity_tests.strategies import DTYPES
 from scratch.nn import Parameter
 from scratch.nn.utils import clip_grad_norm_
-from scratch.optim.adam import adam_update, adam_update_chunked
+from scratch.optim import fast
+from scratch.optim.adam import adam_update
+from scratch.optim.fast import adam_update_chunked
 
 SHAPES = [(5, 4), (6,)]
 SHAPES3 = [(5, 4), (4,), (3, 5)]
@@ -170,20 +172,22 @@ def test_trajectory_1000_steps(case: tuple[str, dict[str, Any], Any, float, floa
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
 def test_adam_chunked_fast_path_trajectory(dtype: type) -> None:
-    """The cache-sized-slices path (forced here with 7-element slices) follows torch."""
+    """``fused=True``'s cache-sized slices (forced here with 7-element slices) follow torch's default."""
     sp, tp = make_params(SHAPES, np.dtype(dtype))
     s_opt, t_opt = make_optimizers("AdamW", sp, tp, {"lr": 0.05, "weight_decay": 0.1, "amsgrad": True})
-    s_opt.chunk_size = 7
+    s_opt = scratch.optim.AdamW(sp, lr=0.05, weight_decay=0.1, amsgrad=True, fused=True)
+    s_opt.chunk_size, s_opt.flat_max_size = 7, -1
     REPORT.count_case("Adam (chunked)", np.dtype(dtype))
     drive(s_opt, t_opt, sp, tp, steps=300, missing=0.1)
     compare("Adam (chunked)", s_opt, t_opt, sp, tp, tol(np.dtype(dtype)))
 
 
 def test_adam_large_parameter_takes_fast_path() -> None:
-    """A parameter larger than one slice goes through ``adam_update_chunked`` by default."""
+    """With ``fused=True`` a parameter larger than one slice goes through ``adam_update_chunked``."""
     sp, tp = make_params([(300, 250), (7,)], np.dtype(np.float32))
     s_opt, t_opt = make_optimizers("Adam", sp, tp, {"lr": 0.01, "weight_decay": 0.01})
-    assert sp[0].size > scratch.optim.adam.CHUNK_BYTES // 4
+    s_opt = scratch.optim.Adam(sp, lr=0.01, weight_decay=0.01, fused=True)
+    assert sp[0].size > fast.CHUNK_BYTES // 4
     REPORT.count_case("Adam (chunked)", np.dtype(np.float32))
     drive(s_opt, t_opt, sp, tp, steps=20)
     compare("Adam (chunked)", s_opt, t_opt, sp, tp, None)
@@ -605,7 +609,6 @@ def test_clip_grad_norm_edge_cases_like_torch() -> None:
 
 
 # ---- fast paths: equal to the plain rule bit for bit, and to torch --------------------------------------
-NO_SLICES = 10**12  # a slice size that sends every parameter through the plain rule
 
 
 def assert_same_bits(fast: Any, plain: Any, fp: list[Parameter], pp: list[Parameter]) -> None:
@@ -613,7 +616,10 @@ def assert_same_bits(fast: Any, plain: Any, fp: list[Parameter], pp: list[Parame
     for a, b in zip(fp, pp, strict=True):
         assert a.data.dtype == b.data.dtype and np.array_equal(a.data, b.data, equal_nan=True)
     f_sd, p_sd = fast.state_dict(), plain.state_dict()
-    assert f_sd["param_groups"] == p_sd["param_groups"]
+    paths = ("foreach", "fused")  # the one difference between the two
+    assert [{k: v for k, v in g.items() if k not in paths} for g in f_sd["param_groups"]] == [
+        {k: v for k, v in g.items() if k not in paths} for g in p_sd["param_groups"]
+    ]
     assert list(f_sd["state"]) == list(p_sd["state"])
     for i, state in p_sd["state"].items():
         assert list(f_sd["state"][i]) == list(state)
@@ -659,6 +665,7 @@ mixed_shapes = st.lists(
     weight_decay=st.sampled_from([0.0, 0.1]),
     amsgrad=st.booleans(),
     maximize=st.booleans(),
+    path=st.sampled_from(["foreach", "fused"]),
     chunk=st.integers(1, 30),
     missing=st.sampled_from([0.0, 0.0, 0.3]),
     reload=st.integers(0, 12),
@@ -674,23 +681,23 @@ def test_adam_fast_paths_equal_plain_rule_bitwise(
     weight_decay: float,
     amsgrad: bool,
     maximize: bool,
+    path: str,
     chunk: int,
     missing: float,
     reload: int,
     seed: int,
 ) -> None:
-    """Flat state for the small parameters (≤ 16 elements here) and slices for the large ones give what
-    ``adam_update`` gives one parameter at a time: with gradients missing on some steps (step counts
-    part), two groups with different options, and a ``load_state_dict`` in the middle of the run."""
+    """``foreach=True`` and ``fused=True``: flat state for the small parameters (≤ 16 elements here) and (fused)
+    slices for the large ones give what ``adam_update`` gives one parameter at a time: with gradients missing
+    on some steps (step counts part), two groups with different options, and a ``load_state_dict`` mid-run."""
     rng = np.random.default_rng(seed)
     values = [rng.standard_normal(s).astype(dtype) for s in shapes]
     fp, pp = [Parameter(v.copy()) for v in values], [Parameter(v.copy()) for v in values]
     kwargs = {"lr": 0.01, "betas": betas, "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad}
     options = [{"lr": 0.1, "amsgrad": not amsgrad}, {}] if two_groups else None
-    fast = getattr(scratch.optim, name)(groups_of(fp, options), **kwargs, maximize=maximize)
+    fast = getattr(scratch.optim, name)(groups_of(fp, options), **kwargs, maximize=maximize, **{path: True})
     fast.flat_max_size, fast.chunk_size = 16, chunk
-    plain = getattr(scratch.optim, name)(groups_of(pp, options), **kwargs, maximize=maximize)
-    plain.flat_max_size, plain.chunk_size = -1, NO_SLICES  # one parameter at a time, through adam_update
+    plain = getattr(scratch.optim, name)(groups_of(pp, options), **kwargs, maximize=maximize)  # adam_update
     with np.errstate(all="ignore"):
         drive_twins(fast, plain, fp, pp, steps=15, seed=seed, missing=missing, reload=reload)
     assert_same_bits(fast, plain, fp, pp)
@@ -702,7 +709,7 @@ def test_adam_flat_state_is_per_parameter_views(dtype: type) -> None:
     after ``load_state_dict`` the state is rebuilt into a flat buffer and the run goes on as torch's."""
     shapes = [(64, 32), (64,), (10, 64), (10,), (300, 250)]  # an MLP's small layers and one large weight
     sp, tp = make_params(shapes, np.dtype(dtype))
-    s_opt, t_opt = make_optimizers("Adam", sp, tp, {"lr": 0.01, "amsgrad": True, "weight_decay": 0.01})
+    s_opt, t_opt = make_optimizers("Adam", sp, tp, {"lr": 0.01, "amsgrad": True, "weight_decay": 0.01, "foreach": True})
     drive(s_opt, t_opt, sp, tp, steps=5)
     exp_avg = [s_opt.state[p]["exp_avg"] for p in sp]
     assert all(m.base is exp_avg[0].base is not None for m in exp_avg[:4]) and exp_avg[4].base is None
@@ -740,17 +747,16 @@ def test_sgd_chunked_equals_plain_rule_bitwise(
     reload: int,
     seed: int,
 ) -> None:
-    """``sgd_update_chunked`` (in place, slice by slice; ``buf += g`` when dampening is 0) gives what the
-    rule in ``SGD.step`` gives, bit for bit, whatever the slice size."""
+    """``SGD(fused=True)``: ``sgd_update_chunked`` (in place, slice by slice; ``buf += g`` when dampening is 0)
+    gives what ``sgd_update`` gives, bit for bit, whatever the slice size."""
     nesterov = nesterov and momentum > 0 and dampening == 0
     rng = np.random.default_rng(seed)
     values = [rng.standard_normal(s).astype(dtype) for s in shapes]
     fp, pp = [Parameter(v.copy()) for v in values], [Parameter(v.copy()) for v in values]
     kwargs = {"lr": 0.05, "momentum": momentum, "dampening": dampening, "weight_decay": weight_decay}
-    fast = scratch.optim.SGD(fp, **kwargs, nesterov=nesterov, maximize=maximize)
+    fast = scratch.optim.SGD(fp, **kwargs, nesterov=nesterov, maximize=maximize, fused=True)
     fast.chunk_size = chunk
     plain = scratch.optim.SGD(pp, **kwargs, nesterov=nesterov, maximize=maximize)
-    plain.chunk_size = NO_SLICES
     drive_twins(fast, plain, fp, pp, steps=15, seed=seed, missing=missing, reload=reload)
     assert_same_bits(fast, plain, fp, pp)
 
@@ -767,9 +773,10 @@ def test_sgd_chunked_equals_plain_rule_bitwise(
     ids=["momentum", "dampening+wd", "nesterov+wd+maximize", "plain"],
 )
 def test_sgd_chunked_fast_path_trajectory(kwargs: dict[str, Any], dtype: type) -> None:
-    """The slice-by-slice path (forced here with 7-element slices) follows torch."""
+    """``fused=True``'s slice-by-slice path (forced here with 7-element slices) follows torch's default."""
     sp, tp = make_params(SHAPES, np.dtype(dtype))
     s_opt, t_opt = make_optimizers("SGD", sp, tp, kwargs)
+    s_opt = scratch.optim.SGD(sp, **kwargs, fused=True)
     s_opt.chunk_size = 7
     REPORT.count_case("SGD (chunked)", np.dtype(dtype))
     drive(s_opt, t_opt, sp, tp, steps=300, sign=-1.0 if kwargs.get("maximize") else 1.0, missing=0.1)
@@ -777,10 +784,11 @@ def test_sgd_chunked_fast_path_trajectory(kwargs: dict[str, Any], dtype: type) -
 
 
 def test_sgd_large_parameter_takes_fast_path() -> None:
-    """A parameter larger than one slice goes through ``sgd_update_chunked`` by default."""
+    """With ``fused=True`` a parameter larger than one slice goes through ``sgd_update_chunked``."""
     sp, tp = make_params([(300, 250), (7,)], np.dtype(np.float32))
     s_opt, t_opt = make_optimizers("SGD", sp, tp, {"lr": 0.01, "momentum": 0.9})
-    assert sp[0].size > scratch.optim.optimizer.CHUNK_BYTES // 4
+    s_opt = scratch.optim.SGD(sp, lr=0.01, momentum=0.9, fused=True)
+    assert sp[0].size > fast.CHUNK_BYTES // 4
     REPORT.count_case("SGD (chunked)", np.dtype(np.float32))
     drive(s_opt, t_opt, sp, tp, steps=20)
     compare("SGD (chunked)", s_opt, t_opt, sp, tp, None)
@@ -791,9 +799,14 @@ STEP_CONFIGS = [
     ("SGD", {"lr": 0.1}),
     ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1}),
     ("SGD", {"lr": 0.1, "momentum": 0.9, "dampening": 0.3, "maximize": True}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True, "weight_decay": 0.1, "fused": True}),
+    ("SGD", {"lr": 0.1, "maximize": True, "fused": True}),
     ("Adam", {"weight_decay": 0.1, "amsgrad": True}),
     ("Adam", {"maximize": True}),
+    ("Adam", {"weight_decay": 0.1, "maximize": True, "foreach": True}),
+    ("Adam", {"weight_decay": 0.1, "maximize": True, "fused": True}),
     ("AdamW", {}),
+    ("AdamW", {"fused": True}),
 ]
 
 
@@ -835,3 +848,68 @@ def test_load_state_dict_copies_the_arrays_it_loads(name: str, kwargs: dict[str,
         p.grad = np.ones(p.shape)
     other.step()
     assert all((np.asarray(v) == 1234.0).all() for s in saved["state"].values() for v in s.values())
+
+
+# ---- the plain rule by default; foreach= and fused= as torch names them ----------------------------
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW"])
+def test_the_default_step_runs_the_plain_rule_once_per_parameter(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a learner steps into: ``step`` calls the rule of the docstring for each parameter, in order, and
+    never the fast paths (as torch's CPU default runs its single-tensor path)."""
+    module = scratch.optim.sgd if name == "SGD" else scratch.optim.adam
+    rule_name = "sgd_update" if name == "SGD" else "adam_update"
+    rule = getattr(module, rule_name)
+    seen: list[tuple[int, ...]] = []
+
+    def counting(p: np.ndarray[Any, Any], *args: Any) -> None:
+        seen.append(p.shape)
+        rule(p, *args)
+
+    monkeypatch.setattr(module, rule_name, counting)
+    monkeypatch.setattr(fast, "adam_step", None)  # calling a fast path would fail
+    monkeypatch.setattr(fast, "sgd_step", None)
+    shapes = [(128, 784), (128,), (10, 128), (10,)]  # the tutorial's SimpleMLP(784, 128, 10)
+    params = [Parameter(np.ones(shape, np.float32)) for shape in shapes]
+    optimizer = getattr(scratch.optim, name)(params, lr=0.01, **({"momentum": 0.9} if name == "SGD" else {}))
+    for p in params:
+        p.grad = np.full(p.shape, 0.5, np.float32)
+    optimizer.step()
+    assert seen == shapes
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW"])
+def test_foreach_and_fused_follow_torchs_rules(name: str) -> None:
+    sp, tp = make_params(SHAPES, np.dtype(np.float32))
+    groups = [g for g in getattr(scratch.optim, name)(sp).param_groups]
+    assert groups[0]["foreach"] is None and groups[0]["fused"] is None  # torch's defaults: off on the CPU
+    check_rejects(
+        lambda: getattr(scratch.optim, name)(sp, foreach=True, fused=True),
+        lambda: getattr(torch.optim, name)(tp, foreach=True, fused=True),
+        match="`fused` and `foreach` cannot be `True` together",
+    )
+    with pytest.raises(TypeError, match="fused"):
+        getattr(scratch.optim, name)(sp, fused="yes")
+    s_sd = getattr(scratch.optim, name)(sp, fused=True).state_dict()["param_groups"][0]
+    t_sd = getattr(torch.optim, name)(tp, fused=True).state_dict()["param_groups"][0]
+    assert {k: t_sd[k] for k in s_sd} == s_sd
+
+
+FAST_CASES = [
+    ("SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True, "weight_decay": 0.05}),
+    ("Adam", {"lr": 0.01, "amsgrad": True, "weight_decay": 0.1}),
+    ("AdamW", {"lr": 0.01, "maximize": True}),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("path", ["foreach", "fused"])
+@pytest.mark.parametrize(("name", "kwargs"), FAST_CASES, ids=[n for n, _ in FAST_CASES])
+def test_fast_paths_follow_torchs_same_paths(name: str, kwargs: dict[str, Any], path: str, dtype: type) -> None:
+    """scratch's foreach/fused (bit for bit its plain rule) against torch's foreach/fused (torch's fused is
+    not bit for bit its default: within an ulp per step), 300 steps, with a large parameter among small ones."""
+    shapes = [(300, 250), (5, 4), (6,)]
+    sp, tp = make_params(shapes, np.dtype(dtype))
+    s_opt, t_opt = make_optimizers(name, sp, tp, {**kwargs, path: True})
+    sign = -1.0 if kwargs.get("maximize") else 1.0
+    REPORT.count_case(f"{name} ({path})", np.dtype(dtype))
+    drive(s_opt, t_opt, sp, tp, steps=300, sign=sign, missing=0.1)
+    compare(f"{name} ({path})", s_opt, t_opt, sp, tp, tol(np.dtype(dtype)))

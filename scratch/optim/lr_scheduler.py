@@ -6,7 +6,8 @@ updates the lr *recursively* from the current ``group['lr']`` (the chainable
 form), so the sequence matches torch's to the last bit; the closed forms are
 used only by the deprecated ``step(epoch)``.  Constructing a scheduler performs
 its first step (epoch 0), which leaves the lr at its initial value.  As torch, it
-warns when ``scheduler.step()`` comes before the first ``optimizer.step()``.
+warns when ``scheduler.step()`` comes before the first ``optimizer.step()`` (which the
+optimizer notes in ``step_called``; torch wraps ``optimizer.step`` instead).
 """
 
 from __future__ import annotations
@@ -31,20 +32,6 @@ ORDER_WARNING = (
 )
 
 
-def _record_step_calls(optimizer: Optimizer) -> None:
-    """Wrap ``optimizer.step`` (once) so that it sets ``optimizer._opt_called``, as torch does."""
-    step = optimizer.step
-    if getattr(step, "_wrapped_by_lr_sched", False):
-        return
-
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        optimizer._opt_called = True  # type: ignore[attr-defined]
-        return step(*args, **kwargs)
-
-    wrapper._wrapped_by_lr_sched = True  # type: ignore[attr-defined]
-    optimizer.step = wrapper  # type: ignore[method-assign]
-
-
 class LRScheduler:
     """Base class: remembers ``base_lrs`` (each group's ``initial_lr``) and counts ``last_epoch``."""
 
@@ -65,7 +52,6 @@ class LRScheduler:
                     )
         self.base_lrs: list[float] = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
-        _record_step_calls(optimizer)
         self._step_count = 0
         self._is_initial = True
         self.step()
@@ -84,7 +70,7 @@ class LRScheduler:
         return self._last_lr
 
     def step(self, epoch: int | None = None) -> None:
-        if self._step_count == 1 and not getattr(self.optimizer, "_opt_called", False):
+        if self._step_count == 1 and not self.optimizer.step_called:
             warnings.warn(ORDER_WARNING, UserWarning, stacklevel=2)
         self._step_count += 1
         if epoch is None:

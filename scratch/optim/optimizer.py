@@ -16,11 +16,10 @@ from typing import Any, TypeAlias
 
 import numpy as np
 
+from common import checks
 from scratch.nn.module import Parameter
 
 ParamsT: TypeAlias = Iterable[Parameter] | Iterable[dict[str, Any]]
-
-CHUNK_BYTES = 1 << 18  # the fast paths work on slices this large, so that their temporaries stay in cache
 
 
 class Optimizer:
@@ -30,6 +29,9 @@ class Optimizer:
     A parameter whose ``grad`` is None is skipped by ``step`` entirely: no decay, no
     state, no step count.
     """
+
+    step_called = False
+    """True once ``step`` has run (a scheduler stepped before it warns, as torch's does)."""
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
         if isinstance(params, (Parameter, np.ndarray)):
@@ -89,6 +91,14 @@ class Optimizer:
     def step(self, closure: Callable[[], float] | None = None) -> float | None:
         """Update every parameter that has a gradient; ``closure`` re-evaluates the loss first."""
         raise NotImplementedError(f"{type(self).__name__} must implement step")
+
+    def _begin_step(self, closure: Callable[[], float] | None) -> float | None:
+        """What every ``step`` does first: run the closure (if any) and note that a step was taken.
+
+        A learning-rate scheduler reads the note to warn when it is stepped before the optimizer.
+        """
+        self.step_called = True
+        return closure() if closure is not None else None
 
     # ---- state_dict ------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
@@ -199,3 +209,12 @@ def _cast_state(index: int, key: str, value: Any, p: Parameter) -> Any:
         raise ValueError(f"loaded state {index}/{key} has shape {value.shape}, the parameter {p.shape}")
     with np.errstate(over="ignore"):
         return value.astype(p.dtype)
+
+
+def check_foreach_fused(where: str, foreach: Any, fused: Any) -> None:
+    """torch's rules: each is True, False or None (the default, which is False on the CPU); not both True."""
+    for name, value in (("foreach", foreach), ("fused", fused)):
+        if value is not None:
+            checks.boolean(where, name, value)
+    if foreach and fused:
+        raise ValueError("`fused` and `foreach` cannot be `True` together.")

@@ -1,9 +1,7 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay (~ torch.optim.SGD).
 
-``SGD.step`` writes the rule out; ``sgd_update_chunked`` is its fast twin for large
-parameters: the same operations on slices of ``CHUNK_BYTES``, in place, so that no
-full-size temporary is made (``p -= lr * g`` alone allocates one as large as p) and
-each slice of p, grad and buffer is read from memory once.  Bit for bit the same (tested).
+``sgd_update`` is the rule, in torch's order, and ``SGD.step`` applies it to one parameter at a time;
+``fused=True`` runs the same operations in place, slice by slice (fast.py), bit for bit the same.
 """
 
 from __future__ import annotations
@@ -14,8 +12,7 @@ from typing import Any
 import numpy as np
 
 from common import Array, checks
-from scratch.nn.module import Parameter
-from scratch.optim.optimizer import CHUNK_BYTES, Optimizer, ParamsT
+from scratch.optim.optimizer import Optimizer, ParamsT, check_foreach_fused
 
 
 class SGD(Optimizer):
@@ -34,9 +31,11 @@ class SGD(Optimizer):
 
     State: ``momentum_buffer`` (only when momentum != 0).  As in torch, every
     scalar is rounded to the parameter's dtype before use, so float32 stays float32.
+    ``fused=True`` updates each parameter in place, slice by slice (fast.py), bit for bit the same;
+    ``foreach=True`` is accepted and runs the rule as written (NumPy has no multi-tensor kernels).
     """
 
-    chunk_size: int | None = None  # elements per slice of the fast path; None picks CHUNK_BYTES' worth
+    chunk_size: int | None = None  # fused=True: elements per slice (None: CHUNK_BYTES' worth, see fast.py)
 
     def __init__(
         self,
@@ -48,6 +47,8 @@ class SGD(Optimizer):
         nesterov: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        fused: bool | None = None,
     ) -> None:
         for name, value in (
             ("lr", lr),
@@ -57,6 +58,7 @@ class SGD(Optimizer):
         ):
             checks.real("SGD", name, value)
         nesterov, maximize = checks.boolean("SGD", "nesterov", nesterov), checks.boolean("SGD", "maximize", maximize)
+        check_foreach_fused("SGD", foreach, fused)
         if lr < 0.0:
             raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
@@ -72,83 +74,40 @@ class SGD(Optimizer):
             "weight_decay": weight_decay,
             "nesterov": nesterov,
             "maximize": maximize,
+            "foreach": foreach,
+            "fused": fused,
         }
         super().__init__(params, defaults)
 
     @np.errstate(all="ignore")  # like torch, let inf and NaN through without warnings
     def step(self, closure: Callable[[], float] | None = None) -> float | None:
-        loss = closure() if closure is not None else None
+        """Update every parameter that has a gradient, one at a time, by ``sgd_update`` (the rule above)."""
+        loss = self._begin_step(closure)
         for group in self.param_groups:
-            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-            weight_decay, nesterov = group["weight_decay"], group["nesterov"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if self._update_chunked(p, group):
-                    continue
-                dt = p.dtype.type  # hyper-parameters in the parameter's dtype, as torch
-                g = -p.grad if group["maximize"] else p.grad
-                if weight_decay != 0:
-                    g = g + dt(weight_decay) * p.data
-                if momentum != 0:
-                    state = self.state[p]
-                    buf = state.get("momentum_buffer")
-                    if buf is None:
-                        buf = state["momentum_buffer"] = np.array(g, copy=True)
-                    else:
-                        buf *= dt(momentum)
-                        buf += dt(1 - dampening) * g
-                    g = g + dt(momentum) * buf if nesterov else buf
-                p.data -= dt(lr) * g
+            params = [p for p in group["params"] if p.grad is not None]
+            if group["fused"]:  # the same rule, in place and slice by slice: fast.py
+                from scratch.optim import fast
+
+                fast.sgd_step(self, params, group)
+                continue
+            for p in params:
+                sgd_update(p.data, p.grad, self.state[p] if group["momentum"] != 0 else {}, group)
         return loss
 
-    def _update_chunked(self, p: Parameter, group: dict[str, Any]) -> bool:
-        """``sgd_update_chunked`` for a parameter larger than one slice; False (nothing done) otherwise."""
-        chunk = self.chunk_size or CHUNK_BYTES // p.dtype.itemsize
-        if p.size <= chunk or p.grad is None:
-            return False
-        momentum_buffer = self.state[p].get("momentum_buffer") if group["momentum"] != 0 else None
-        arrays = [a for a in (p.data, p.grad, momentum_buffer) if a is not None]
-        if not all(a.flags.c_contiguous and a.dtype == p.dtype and a.shape == p.shape for a in arrays):
-            return False
-        first = group["momentum"] != 0 and momentum_buffer is None
-        if first:
-            momentum_buffer = self.state[p]["momentum_buffer"] = np.empty_like(p.data)
-        sgd_update_chunked(p.data, p.grad, momentum_buffer, first, group, chunk)
-        return True
 
-
-def sgd_update_chunked(
-    p: Array, grad: Array, buf: Array | None, first: bool, group: dict[str, Any], chunk: int = CHUNK_BYTES // 4
-) -> None:
-    """``SGD``'s rule, the same operations in the same order, one cache-sized slice at a time.
-
-    ``buf`` is the momentum buffer (None without momentum); ``first`` says it is new and takes a copy of g.
-    """
-    dt = p.dtype.type
-    lr, momentum, dampening = dt(group["lr"]), dt(group["momentum"]), group["dampening"]
-    weight_decay, nesterov = group["weight_decay"], group["nesterov"]
-    n = min(chunk, p.size)
-    a, b = np.empty(n, p.dtype), np.empty(n, p.dtype)
-    flat_p, flat_grad = p.reshape(-1), grad.reshape(-1)
-    flat_buf = buf.reshape(-1) if buf is not None else None
-    for start in range(0, p.size, chunk):
-        pc, gc = flat_p[start : start + chunk], flat_grad[start : start + chunk]
-        k = pc.size
-        ta, tb = a[:k], b[:k]  # scratch space
-        if group["maximize"]:
-            gc = np.negative(gc, out=ta)
-        if weight_decay != 0:
-            gc = np.add(gc, np.multiply(dt(weight_decay), pc, out=tb), out=ta)
-        if flat_buf is not None:
-            bc = flat_buf[start : start + chunk]
-            if first:
-                bc[...] = gc
-            else:
-                bc *= momentum
-                if dampening == 0:  # (1 - 0) * g is g: skip the multiply, the sum is the same
-                    bc += gc
-                else:
-                    bc += np.multiply(dt(1 - dampening), gc, out=tb)
-            gc = np.add(gc, np.multiply(momentum, bc, out=tb), out=ta) if nesterov else bc
-        pc -= np.multiply(lr, gc, out=tb)
+def sgd_update(p: Array, grad: Array, state: dict[str, Any], group: dict[str, Any]) -> None:
+    """One SGD step of one parameter, in place: the rule in the class docstring, in torch's order."""
+    dt = p.dtype.type  # hyper-parameters in the parameter's dtype, as torch (the tests of != 0 in double)
+    lr, momentum, dampening, weight_decay = group["lr"], group["momentum"], group["dampening"], group["weight_decay"]
+    g = -grad if group["maximize"] else grad
+    if weight_decay != 0:
+        g = g + dt(weight_decay) * p
+    if momentum != 0:
+        buf = state.get("momentum_buffer")
+        if buf is None:
+            buf = state["momentum_buffer"] = np.array(g, copy=True)
+        else:
+            buf *= dt(momentum)
+            buf += dt(1 - dampening) * g
+        g = g + dt(momentum) * buf if group["nesterov"] else buf
+    p -= dt(lr) * g

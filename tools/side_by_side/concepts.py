@@ -208,9 +208,20 @@ CONCEPTS: list[Concept] = [
         module="cross_entropy",
     ),
     optimizer(
-        "SGD", "sgd", {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.01}, (*TRAJECTORY, f"{OPTIM}test_sgd_hypothesis")
+        "SGD",
+        "sgd",
+        {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.01},
+        (*TRAJECTORY, f"{OPTIM}test_sgd_hypothesis"),
+        helpers=("sgd_update",),
     ),
-    optimizer("Adam", "adam", {"lr": 0.01}, (*TRAJECTORY, f"{OPTIM}test_adam_hypothesis"), helpers=("adam_update",)),
+    optimizer(
+        "Adam",
+        "adam",
+        {"lr": 0.01},
+        (*TRAJECTORY, f"{OPTIM}test_adam_hypothesis"),
+        members=("step", "init_state"),
+        helpers=("adam_update",),
+    ),
     optimizer(
         "AdamW", "adam", {"lr": 0.01, "weight_decay": 0.1}, (*TRAJECTORY, f"{OPTIM}test_adam_hypothesis"), members=()
     ),
