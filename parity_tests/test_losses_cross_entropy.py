@@ -18,6 +18,7 @@ from parity_tests.test_losses import REDUCTIONS, WithTarget, check_loss, probabi
 from scratch import nn
 from scratch.gradcheck import gradcheck
 from scratch.nn import functional as F
+from scratch.nn.functional.cross_entropy import fused_gradient, is_plain, target_weights
 
 SMOOTHING = st.sampled_from([0.0, 0.0, 0.1, 0.25, 1.0, -0.1])  # torch treats a negative value as 0
 
@@ -71,7 +72,8 @@ def test_nll_loss(case: dict[str, Any]) -> None:
 
 @given(case=classification_case())
 def test_cross_entropy_is_nll_of_log_softmax(case: dict[str, Any]) -> None:
-    """The tutorial's sentence, proven: CrossEntropyLoss combines LogSoftmax and NLLLoss (bit for bit here)."""
+    """The tutorial's sentence, proven: CrossEntropyLoss combines LogSoftmax and NLLLoss, bit for bit for the loss
+    and for the general gradient p·Σq − q; the plain case's textbook (p − onehot)/N rounds in another order."""
     ce, ce_torch = criteria(case, 0.0)
     nll, _ = criteria(case, None)
     log_softmax = nn.LogSoftmax(dim=1 if case["x"].ndim > 1 else 0)
@@ -80,7 +82,14 @@ def test_cross_entropy_is_nll_of_log_softmax(case: dict[str, Any]) -> None:
     np.testing.assert_array_equal(composed, ce(x, y))
     g = np.random.default_rng(0).standard_normal(composed.shape).astype(composed.dtype)
     composed_grad = log_softmax.backward(nll.backward(g))
-    np.testing.assert_array_equal(composed_grad, ce.backward(g))
+    gradient = ce.backward(g)
+    if is_plain(ce._parts):
+        assert_close("CrossEntropyLoss", "plain gradient vs NLL∘LogSoftmax", gradient, composed_grad)
+        parts = ce._parts
+        general = fused_gradient(parts, target_weights(parts, g, ce.reduction))
+        np.testing.assert_array_equal(composed_grad, general)
+    else:
+        np.testing.assert_array_equal(composed_grad, gradient)
     x_t = t(x).requires_grad_()
     loss_t = ce_torch(x_t, t(y))
     loss_t.backward(t(g))
@@ -125,6 +134,21 @@ def test_cross_entropy_and_nll_gradcheck(options: str, reduction: str) -> None:
     assert gradcheck(WithTarget(nn.CrossEntropyLoss(**kwargs), probs), x)
     kwargs.pop("label_smoothing", None)
     assert gradcheck(WithTarget(nn.NLLLoss(**kwargs), y), x)
+
+
+def test_the_plain_gradient_is_softmax_minus_onehot_over_n() -> None:
+    """The case a learner meets first, by hand: logits (2, 3), targets [0, 2], 'mean'."""
+    x = np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]])
+    criterion = nn.CrossEntropyLoss()
+    criterion(x, np.array([0, 2]))
+    p = np.exp(x) / np.exp(x).sum(axis=1, keepdims=True)
+    expected = (p - np.array([[1, 0, 0], [0, 0, 1]])) / 2
+    np.testing.assert_allclose(criterion.backward(), expected, rtol=1e-15, atol=1e-16)
+    assert is_plain(criterion._parts)
+    for options in ({"weight": np.ones(3)}, {"label_smoothing": 0.1}, {"ignore_index": 2}):
+        criterion = nn.CrossEntropyLoss(**options)
+        criterion(x, np.array([0, 2]))
+        assert not is_plain(criterion._parts), options
 
 
 def test_cross_entropy_on_five_by_three() -> None:

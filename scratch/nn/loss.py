@@ -24,9 +24,8 @@ from scratch.nn.functional.cross_entropy import (
     check_ignore_index,
     check_label_smoothing,
     cross_entropy_from_parts,
+    cross_entropy_gradient,
     cross_entropy_parts,
-    fused_gradient,
-    target_weights,
 )
 from scratch.nn.functional.loss import check_beta, check_delta
 from scratch.nn.module import Module
@@ -170,9 +169,9 @@ class CrossEntropyLoss(_WeightedLoss):
         return self._save(input, target, cross_entropy_from_parts(self._parts, self.reduction))
 
     def backward(self, grad_output: ArrayLike | None = None) -> Array:
-        """The fused gradient from what forward kept: no second log_softmax, no second check of the target."""
+        """(softmax(x) − onehot(y))/N in the plain case, else p·Σ_c q_c − q; from what forward kept."""
         _, _, g = self._restore(grad_output)
-        return fused_gradient(self._parts, target_weights(self._parts, g, self.reduction))
+        return cross_entropy_gradient(self._parts, g, self.reduction)
 
 
 class BCELoss(_WeightedLoss):

@@ -243,6 +243,8 @@ class _FlatState:
             adam_update(*arrays, v_max, t, group)
         for p, view in zip(self.params, self.p_views, strict=True):
             p.data[...] = view
+
+
 def sgd_update_chunked(
     p: Array, grad: Array, buf: Array | None, first: bool, group: dict[str, Any], chunk: int = CHUNK_BYTES // 4
 ) -> None:

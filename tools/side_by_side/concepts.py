@@ -194,7 +194,7 @@ CONCEPTS: list[Concept] = [
             f"{CE}test_cross_entropy_on_five_by_three",
         ),
         module="cross_entropy",
-        extra=("cross_entropy_backward_stepwise",),
+        extra=("softmax_minus_onehot", "cross_entropy_backward_stepwise"),
     ),
     loss(
         "NLLLoss",

@@ -12,7 +12,9 @@ through log_softmax collapses to the fused gradient
 
     dL/dx_i = (p_i·Σ_c q_ic − q_i) / denominator,   which is (p_i − onehot(y_i)) / N in the plain case.
 
-``cross_entropy_backward_stepwise`` reaches the same numbers the long way, through softmax's Jacobian.
+The plain case (class indices, no weights, no ignored row, no smoothing) is computed by that textbook
+formula, ``softmax_minus_onehot``; ``cross_entropy_backward_stepwise`` reaches the same numbers the long
+way, through softmax's Jacobian.
 """
 
 from __future__ import annotations
@@ -275,11 +277,45 @@ def cross_entropy_backward(
     reduction: str = "mean",
     label_smoothing: float = 0.0,
 ) -> Array:
-    """The fused gradient: dL/dx = p·Σ_c q_c − q, p = softmax(x) = e^(log p); (p − onehot)/N in the plain case."""
+    """dL/dx: (softmax(x) − onehot(y))/N in the plain case (``softmax_minus_onehot``), else the general
+    fused gradient p·Σ_c q_c − q with the target weights q (``fused_gradient``)."""
     parts = cross_entropy_parts(
         input, target, weight, ignore_index=ignore_index, reduction=reduction, label_smoothing=label_smoothing
     )
+    return cross_entropy_gradient(parts, grad_output, reduction)
+
+
+def cross_entropy_gradient(parts: CrossEntropyParts, grad_output: ArrayLike, reduction: str) -> Array:
+    """The plain case by the textbook formula, every other case by the general one."""
+    if is_plain(parts):
+        return softmax_minus_onehot(parts, grad_output, reduction)
     return fused_gradient(parts, target_weights(parts, grad_output, reduction))
+
+
+def is_plain(parts: CrossEntropyParts) -> bool:
+    """Class indices for an (N, C) input, no class weights, no label smoothing and no ignored row."""
+    return (
+        parts.x.ndim == 2
+        and parts.idx is not None
+        and parts.weight is None
+        and parts.eps == 0
+        and parts.idx.valid.all()
+    )
+
+
+@np.errstate(all="ignore")
+def softmax_minus_onehot(parts: CrossEntropyParts, grad_output: ArrayLike, reduction: str) -> Array:
+    """The textbook gradient of cross-entropy after softmax: dL/dx_i = (p_i − onehot(y_i)) / N.
+
+    With p = softmax(x_i), ℓ_i = −log p_{y_i} and Σ_c p_c = 1, the chain rule through softmax collapses:
+    dℓ_i/dx_ic = p_c − [c = y_i].  'mean' divides by N, 'sum' does not, 'none' scales row i by grad_output[i].
+    """
+    assert parts.idx is not None
+    p = np.exp(parts.log_p)  # softmax(x), from the forward's log-softmax
+    N = len(p)
+    p[np.arange(N), parts.idx.y] -= 1
+    g = _upstream(grad_output, reduction, parts.shape, p.dtype, N)
+    return p * (g[:, None] if g.ndim else g)
 
 
 @np.errstate(all="ignore")
