@@ -41,7 +41,7 @@ from plots.perceptron import boundaries_figure, gate, mistakes_figure, perceptro
 from scratch import models as sm
 from scratch import nn, optim
 from scratch.data import make_loader
-from scratch.train import train
+from scratch.train import train, train_step
 from torch_impl import data as tdata
 from torch_impl import train as ttrain
 
@@ -166,16 +166,8 @@ def fit_full_batch(
     losses, torch_losses = [], []
     Xt, yt = t(X), t(y)
     for _ in range(steps):
-        optimizer.zero_grad()
-        losses.append(float(criterion(model(X), y)))
-        model.backward_params(criterion.backward())
-        optimizer.step()
-
-        torch_optimizer.zero_grad()
-        torch_loss = torch_criterion(torch_model(Xt), yt)
-        torch_loss.backward()
-        torch_optimizer.step()
-        torch_losses.append(torch_loss.item())
+        losses.append(float(train_step(model, criterion, optimizer, X, y)[1]))
+        torch_losses.append(ttrain.train_step(torch_model, torch_criterion, torch_optimizer, Xt, yt)[1].item())
     section.compare(f"{name}: loss at every step", losses, torch_losses)
     section.compare(f"{name}: final weights", model[0].weight.data, torch_model[0].weight)
     return losses, torch_losses
@@ -368,14 +360,16 @@ def section_7(quick: bool = False) -> Section:
 
 # %% [markdown]
 # ## 8. The training loop: forward, loss, backward, step
+# One step, `train_step` in `scratch/train.py` and in `torch_impl/train.py`:
 # ```
 # optimizer.zero_grad()                          optimizer.zero_grad()
 # out = model(X)                                 out = model(X)
 # loss = criterion(out, y)                       loss = criterion(out, y)
-# model.backward(criterion.backward())           loss.backward()          # autograd
+# model.backward_params(criterion.backward())    loss.backward()          # autograd
 # optimizer.step()                               optimizer.step()
 # ```
-# The only different line is the backward pass: scratch runs each layer's `backward` in reverse order.
+# The only different line is the backward pass: scratch runs each layer's `backward` in reverse order
+# (`backward_params` skips the gradient of the data batch, which autograd never computes either).
 
 
 # %%

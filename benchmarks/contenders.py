@@ -8,7 +8,7 @@ Phases, each timed on its own:
   forward   the training-mode forward (torch records its autograd graph; scratch caches for backward);
   backward  dL/dlogits given, back to every parameter gradient (untimed forward before each call);
   sgd, adam one optimizer step over gradients that are already there;
-  step      zero_grad, forward, cross-entropy, backward, Adam step: one training step;
+  step      one training step, each side's ``train_step``: zero_grad, forward, cross-entropy, backward, Adam;
   epoch     one pass of the training loop over a data set of ``EPOCH_BATCHES`` batches.
 """
 
@@ -27,6 +27,7 @@ import scratch
 import torch_impl.models
 from benchmarks.timing import Task
 from scratch import models as scratch_models
+from torch_impl.train import train_step
 
 PHASES = ("forward", "backward", "sgd", "adam", "step", "epoch")
 EPOCH_BATCHES = 8
@@ -113,10 +114,11 @@ def _importable(name: str) -> bool:
 
 
 class ScratchContender:
-    """The NumPy implementation (scratch/), driven the way its training loop drives it."""
+    """The NumPy implementation (scratch/), driven the way its training loop drives it: its default optimizers
+    (the plain rule, one parameter at a time), or ``Adam(fused=True)``."""
 
-    def __init__(self, name: str, point: Point, problem: Problem) -> None:
-        self.name, self.point, self.p = name, point, problem
+    def __init__(self, name: str, point: Point, problem: Problem, fused: bool = False) -> None:
+        self.name, self.point, self.p, self.fused = name, point, problem, fused
         scratch.manual_seed(0)
         self.model = scratch_models.MLP(point.sizes).to(np.dtype(point.dtype))
 
@@ -144,8 +146,8 @@ class ScratchContender:
 
         params = list(self.model.parameters())
         if kind == "sgd":
-            return optim.SGD(params, lr=LR["sgd"], momentum=0.9)
-        return optim.Adam(params, lr=LR["adam"])
+            return optim.SGD(params, lr=LR["sgd"], momentum=0.9, fused=self.fused or None)
+        return optim.Adam(params, lr=LR["adam"], fused=self.fused or None)
 
     def optimizer(self, kind: str) -> Task:
         rng = np.random.default_rng(1)
@@ -155,17 +157,10 @@ class ScratchContender:
 
     def _train_step(self) -> Callable[[np.ndarray, np.ndarray], Any]:
         from scratch import nn
+        from scratch.train import train_step
 
         model, criterion, opt = self.model, nn.CrossEntropyLoss(), self._optimizer("adam")
-
-        def step(x: np.ndarray, y: np.ndarray) -> Any:
-            opt.zero_grad()
-            loss = criterion(model(x), y)
-            model.backward_params(criterion.backward())
-            opt.step()
-            return loss
-
-        return step
+        return lambda x, y: train_step(model, criterion, opt, x, y)
 
     def step(self) -> Task:
         step, x, y = self._train_step(), self.p.x, self.p.y
@@ -248,11 +243,7 @@ class TorchContender:
         criterion, opt = torch.nn.CrossEntropyLoss(), self._optimizer("adam")
 
         def step(x: torch.Tensor, y: torch.Tensor) -> Any:
-            opt.zero_grad()
-            loss = criterion(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
+            return train_step(model, criterion, opt, x, y)  # type: ignore[arg-type]  # a compiled module too
 
         if self.compiled:
             start = time.perf_counter()

@@ -26,14 +26,17 @@ def _series(results: dict[str, Any], phase: str) -> dict[str, list[tuple[float, 
     return {k: sorted(v) for k, v in series.items()}
 
 
+MARKERS = {"scratch": "o", "scratch-fused": "s", "torch": "^", "torch-fused": "v", "torch-compile": "x"}
+
+
 def plot(results: dict[str, Any], path: Path) -> None:
     fig = Figure(figsize=(12, 5))
     FigureCanvasAgg(fig)
     left, right = fig.subplots(1, 2)
     phase = "step" if _series(results, "step") else "forward"  # the step needs the optimizers and the loss
-    for name, points in _series(results, phase).items():
+    for name, points in _series(results, phase).items():  # markers only: the grid points are not a sequence
         xs, ys = zip(*points, strict=True)
-        left.plot(xs, [y * 1e3 for y in ys], "o-" if name == "scratch" else ".--", label=name)
+        left.plot(xs, [y * 1e3 for y in ys], MARKERS.get(name, "."), label=name, alpha=0.8)
     peak = results["peak_gemm"]["peak_gflops"]
     sizes = sorted({_size(p) for p in results["points"] if "timings" in p["phases"].get("step", {})})
     if sizes and phase == "step":
@@ -41,22 +44,24 @@ def plot(results: dict[str, Any], path: Path) -> None:
     left.set(xscale="log", yscale="log", xlabel="GFLOP of matrix products in one step", ylabel=f"ms per {phase}")
     left.set_title("Full training step (forward, cross-entropy, backward, Adam)" if phase == "step" else "Forward")
     left.legend(fontsize="small")
-    ratio_phase = phase
+    colors = {}
     for batch in sorted({p["batch"] for p in results["points"]}):
-        points = []
-        for point in results["points"]:
-            ratio = point["phases"].get(ratio_phase, {}).get("ratio", {}).get("scratch/torch")
-            if point["batch"] == batch and ratio is not None:
-                points.append((point["width"], ratio["median"]))
-        if points:
-            xs, ys = zip(*sorted(points), strict=True)
-            right.plot(xs, ys, "o-", label=f"batch {batch}")
+        for key, style in (("scratch/torch", "o-"), ("scratch-fused/torch-fused", "s--")):
+            points = []
+            for point in results["points"]:
+                ratio = point["phases"].get(phase, {}).get("ratio", {}).get(key)
+                if point["batch"] == batch and ratio is not None:
+                    points.append((point["width"], ratio["median"]))
+            if points:
+                xs, ys = zip(*sorted(points), strict=True)
+                line = right.plot(xs, ys, style, color=colors.get(batch), label=f"batch {batch}, {key}")[0]
+                colors[batch] = line.get_color()
     right.axhline(1.0, color="k", lw=0.8)
     right.set_ylim(bottom=0)
-    right.set(xscale="log", xlabel="width (units per layer)", ylabel="scratch time / torch time")
+    right.set(xlabel="width (units per layer)", ylabel="scratch time / torch time")
     right.set_xscale("log", base=2)
-    right.set_title(f"{ratio_phase.capitalize()}: scratch / torch eager (< 1: scratch faster)")
-    right.legend(fontsize="small")
+    right.set_title(f"{phase.capitalize()}: scratch / torch, like with like (< 1: scratch faster)")
+    right.legend(fontsize="x-small", ncol=2)
     cfg = results["config"]
     fig.suptitle(f"{results['environment']['cpu']}, {cfg['dtype']}, {cfg['threads']} thread(s) each")
     fig.subplots_adjust(left=0.06, right=0.98, bottom=0.11, top=0.86, wspace=0.18)

@@ -15,7 +15,7 @@ from tqdm import tqdm
 from benchmarks.contenders import PHASES, Point, Problem, ScratchContender, TorchContender, missing_scratch_parts
 from benchmarks.timing import Task, measure, paired_ratio
 
-OPTIMIZER_PHASES = ("adam", "step", "epoch")  # where fused Adam differs from the default
+OPTIMIZER_PHASES = ("adam", "step", "epoch")  # where Adam(fused=True) differs from the default
 
 
 @dataclass
@@ -86,6 +86,7 @@ def _contenders(point: Point, problem: Problem, cfg: Config, skipped: dict[str, 
     state = ours.state_dict()
     contenders: dict[str, Any] = {
         "scratch": ours,
+        "scratch-fused": ScratchContender("scratch-fused", point, problem, fused=True),
         "torch": TorchContender("torch", point, problem, state),
         "torch-fused": TorchContender("torch-fused", point, problem, state, fused=True),
     }
@@ -96,10 +97,19 @@ def _contenders(point: Point, problem: Problem, cfg: Config, skipped: dict[str, 
     return contenders
 
 
+PAIRS = [
+    ("scratch", "torch"),
+    ("scratch-fused", "torch-fused"),
+    ("scratch", "torch-compile"),
+    ("scratch", "torch-cuda"),
+]
+"""Like with like: each side's default, each side's fused optimizer; then torch.compile and the GPU."""
+
+
 def _runs_phase(name: str, phase: str) -> bool:
     if name == "torch-compile":
         return phase == "step"
-    if name == "torch-fused":
+    if name.endswith("-fused"):
         return phase in OPTIMIZER_PHASES
     return True
 
@@ -137,9 +147,7 @@ def run_point(point: Point, cfg: Config, skipped: dict[str, str], peak: float, b
         entry: dict[str, Any] = {
             "matmul_flops": point.matmul_flops(phase),
             "timings": {name: s.to_dict() for name, s in stats.items()},
-            "ratio": {
-                f"scratch/{name}": paired_ratio(stats["scratch"], stats[name]) for name in names if name != "scratch"
-            },
+            "ratio": {f"{a}/{b}": paired_ratio(stats[a], stats[b]) for a, b in PAIRS if a in stats and b in stats},
         }
         if entry["matmul_flops"]:
             at_peak = entry["matmul_flops"] / (peak * 1e9)

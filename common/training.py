@@ -36,7 +36,7 @@ class Tally:
         n = len(y)
         self.samples += n
         self.loss_sum += loss * n
-        if np.issubdtype(y.dtype, np.integer):
+        if y.dtype.kind in "iu":
             self.metric_name = "accuracy"
             self.metric_sum += int((out.argmax(axis=1) == y).sum())
             self.metric_count += n

@@ -25,6 +25,7 @@ from parity_tests.harness import REPORT, assert_close, check_rejects
 from parity_tests.strategies import DTYPES
 from plots import perceptron as figures
 from scratch import models as sm
+from torch_impl.train import train_step
 
 F32, F64 = np.dtype(np.float32), np.dtype(np.float64)
 
@@ -298,13 +299,7 @@ def train_xor_mlp_torch(
     model = tm.MLP([2, hidden, 2], activation="tanh").to(dtype)
     criterion = torch.nn.CrossEntropyLoss()
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    losses = []
-    for _ in range(steps):
-        optimizer.zero_grad()
-        loss = criterion(model(X.to(dtype)), y)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
+    losses = [train_step(model, criterion, optimizer, X.to(dtype), y)[1].item() for _ in range(steps)]
     return model, losses
 
 

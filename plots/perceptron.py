@@ -23,6 +23,7 @@ import scratch
 from common import Array
 from scratch import nn, optim
 from scratch.models import MLP, Perceptron
+from scratch.train import train_step
 
 PredictFn = Callable[[Array], Array]
 """Maps points (M, 2) to class labels (M,): 0/1 predictions, or the argmax of an MLP's logits."""
@@ -71,13 +72,7 @@ def train_xor_mlp(
     model.to(dtype)
     criterion = nn.CrossEntropyLoss()
     optimizer = optim.Adam(model.parameters(), lr=lr)
-    losses = []
-    for _ in range(steps):
-        optimizer.zero_grad()
-        loss = criterion(model(X), y)
-        model.backward_params(criterion.backward())
-        optimizer.step()
-        losses.append(float(loss))
+    losses = [float(train_step(model, criterion, optimizer, X, y)[1]) for _ in range(steps)]
     return model, losses
 
 

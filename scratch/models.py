@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import itertools
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from common import Array
+from common import Array, perceptron
 from scratch import nn
 from scratch.nn import functional as F
 
@@ -76,9 +75,7 @@ class Perceptron(nn.Module):
 
     def __init__(self, n_features: int) -> None:
         super().__init__()
-        if isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral) or n_features < 1:
-            raise ValueError(f"Perceptron: n_features must be a positive int, got {n_features!r}")
-        self.n_features: int = int(n_features)
+        self.n_features: int = perceptron.check_n_features(n_features)
         self.weight: nn.Parameter = nn.Parameter(np.zeros((1, self.n_features), dtype=np.float32))
         self.bias: nn.Parameter = nn.Parameter(np.zeros(1, dtype=np.float32))
 
@@ -115,37 +112,17 @@ class Perceptron(nn.Module):
         return history
 
     def _check_X(self, X: Any) -> Array:
-        dtype = self.weight.dtype
         if not isinstance(X, np.ndarray):
             raise TypeError(f"Perceptron: X must be a numpy array, got {type(X).__name__}")
-        if X.dtype != dtype:
-            raise TypeError(f"Perceptron: X has dtype {X.dtype} but the weights are {dtype} (cast X, or the model)")
-        if X.ndim != 2 or X.shape[1] != self.n_features:
-            raise ValueError(f"Perceptron: X must have shape (N, {self.n_features}), got {X.shape}")
+        perceptron.check_X(X, self.n_features, self.weight.dtype)
         return X
 
     def _check_fit(self, X: Any, y: Any, lr: Any, max_epochs: Any) -> tuple[Array, Array, Any]:
         X = self._check_X(X)
-        if not np.isfinite(X).all():
-            raise ValueError("Perceptron.fit: X contains NaN or infinity")
-        if not isinstance(y, np.ndarray) or y.dtype.kind not in "biuf":
-            raise TypeError(f"Perceptron.fit: y must be a numpy array of 0/1 labels, got {_describe(y)}")
-        if y.shape != (X.shape[0],):
-            raise ValueError(f"Perceptron.fit: y must have shape ({len(X)},) to match X, got {y.shape}")
-        if not (labels := np.isin(y, (0, 1))).all():
-            raise ValueError(f"Perceptron.fit: y must hold only 0 and 1, got {np.unique(y[~labels]).tolist()[:5]}")
-        if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
-            raise TypeError(f"Perceptron.fit: lr must be a number, got {type(lr).__name__}")
-        finfo = np.finfo(X.dtype)
-        if not float(finfo.tiny) <= float(lr) <= float(finfo.max):
-            raise ValueError(f"Perceptron.fit: lr must be positive and finite in {X.dtype}, got {lr}")
-        if isinstance(max_epochs, bool) or not isinstance(max_epochs, numbers.Integral) or max_epochs < 1:
-            raise ValueError(f"Perceptron.fit: max_epochs must be a positive int, got {max_epochs!r}")
+        if not isinstance(y, np.ndarray):
+            raise TypeError(f"Perceptron.fit: y must be a numpy array of 0/1 labels, got {type(y).__name__}")
+        perceptron.check_fit(X, y, lr, max_epochs)
         return X, y.astype(X.dtype), X.dtype.type(lr)
 
     def extra_repr(self) -> str:
         return f"n_features={self.n_features}"
-
-
-def _describe(value: Any) -> str:
-    return f"an array of dtype {value.dtype}" if isinstance(value, np.ndarray) else type(value).__name__

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import torch
 from torch import nn
+
+from common import perceptron
 
 ACTIVATIONS: dict[str, type[nn.Module]] = {
     "relu": nn.ReLU,
@@ -62,9 +63,7 @@ class Perceptron(nn.Module):
 
     def __init__(self, n_features: int) -> None:
         super().__init__()
-        if isinstance(n_features, bool) or not isinstance(n_features, numbers.Integral) or n_features < 1:
-            raise ValueError(f"Perceptron: n_features must be a positive int, got {n_features!r}")
-        self.n_features: int = int(n_features)
+        self.n_features: int = perceptron.check_n_features(n_features)
         self.weight: nn.Parameter = nn.Parameter(torch.zeros(1, self.n_features, dtype=torch.float32))
         self.bias: nn.Parameter = nn.Parameter(torch.zeros(1, dtype=torch.float32))
 
@@ -104,37 +103,17 @@ class Perceptron(nn.Module):
         return history
 
     def _check_X(self, X: Any) -> torch.Tensor:
-        dtype = self.weight.dtype
         if not isinstance(X, torch.Tensor):
             raise TypeError(f"Perceptron: X must be a torch.Tensor, got {type(X).__name__}")
-        if X.dtype != dtype:
-            raise TypeError(f"Perceptron: X has dtype {X.dtype} but the weights are {dtype} (cast X, or the model)")
-        if X.ndim != 2 or X.shape[1] != self.n_features:
-            raise ValueError(f"Perceptron: X must have shape (N, {self.n_features}), got {tuple(X.shape)}")
+        perceptron.check_X(X.detach().numpy(), self.n_features, self.weight.detach().numpy().dtype)
         return X
 
     def _check_fit(self, X: Any, y: Any, lr: Any, max_epochs: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         X = self._check_X(X)
-        if not torch.isfinite(X).all():
-            raise ValueError("Perceptron.fit: X contains NaN or infinity")
-        if not isinstance(y, torch.Tensor) or y.dtype.is_complex:
-            raise TypeError(f"Perceptron.fit: y must be a tensor of 0/1 labels, got {_describe(y)}")
-        if tuple(y.shape) != (X.shape[0],):
-            raise ValueError(f"Perceptron.fit: y must have shape ({len(X)},) to match X, got {tuple(y.shape)}")
-        if not (labels := (y == 0) | (y == 1)).all():
-            raise ValueError(f"Perceptron.fit: y must hold only 0 and 1, got {torch.unique(y[~labels]).tolist()[:5]}")
-        if isinstance(lr, bool) or not isinstance(lr, numbers.Real):
-            raise TypeError(f"Perceptron.fit: lr must be a number, got {type(lr).__name__}")
-        finfo = torch.finfo(X.dtype)
-        if not float(finfo.tiny) <= float(lr) <= float(finfo.max):
-            raise ValueError(f"Perceptron.fit: lr must be positive and finite in {X.dtype}, got {lr}")
-        if isinstance(max_epochs, bool) or not isinstance(max_epochs, numbers.Integral) or max_epochs < 1:
-            raise ValueError(f"Perceptron.fit: max_epochs must be a positive int, got {max_epochs!r}")
+        if not isinstance(y, torch.Tensor):
+            raise TypeError(f"Perceptron.fit: y must be a tensor of 0/1 labels, got {type(y).__name__}")
+        perceptron.check_fit(X.detach().numpy(), y.detach().numpy(), lr, max_epochs)
         return X, y.to(X.dtype), torch.tensor(lr, dtype=X.dtype)
 
     def extra_repr(self) -> str:
         return f"n_features={self.n_features}"
-
-
-def _describe(value: Any) -> str:
-    return f"a tensor of dtype {value.dtype}" if isinstance(value, torch.Tensor) else type(value).__name__

@@ -38,22 +38,6 @@ class Linear(Module):
             bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
             init.uniform_(self.bias, -bound, bound)
 
-    def _check_input(self, x: Any, W: Array) -> Array:
-        x = checks.array("Linear", "input", x)
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
-            rows = math.prod(x.shape[:-1]) if x.ndim else 1
-            cols = x.shape[-1] if x.ndim else 1
-            raise ValueError(
-                f"Linear: input of shape {x.shape} cannot be multiplied with weight.T: "
-                f"({rows}x{cols} and {W.shape[1]}x{W.shape[0]}); expected the last dimension to be "
-                f"in_features={self.in_features}"
-            )
-        if x.dtype != W.dtype:
-            raise TypeError(
-                f"Linear: input dtype {x.dtype} does not match the layer's dtype {W.dtype} (cast one of them)"
-            )
-        return x
-
     @np.errstate(all="ignore")  # like torch, inf and NaN inputs propagate silently
     def forward(self, x: Array) -> Array:
         W, bias = self.weight.data, self.bias
@@ -82,9 +66,26 @@ class Linear(Module):
         self.backward_params(grad_output)
         return self._check_grad_output(grad_output, self._x) @ self.weight.data
 
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+    # ---- checks, out of the way of the maths -------------------------------------------------
+    def _check_input(self, x: Any, W: Array) -> Array:
+        x = checks.array("Linear", "input", x)
+        if x.ndim == 0 or x.shape[-1] != self.in_features:
+            rows = math.prod(x.shape[:-1]) if x.ndim else 1
+            cols = x.shape[-1] if x.ndim else 1
+            raise ValueError(
+                f"Linear: input of shape {x.shape} cannot be multiplied with weight.T: "
+                f"({rows}x{cols} and {W.shape[1]}x{W.shape[0]}); expected the last dimension to be "
+                f"in_features={self.in_features}"
+            )
+        if x.dtype != W.dtype:
+            raise TypeError(
+                f"Linear: input dtype {x.dtype} does not match the layer's dtype {W.dtype} (cast one of them)"
+            )
+        return x
+
     def _check_grad_output(self, grad_output: Array, x: Array) -> Array:
         shape = (*x.shape[:-1], self.out_features)
         return checks.grad_output("Linear.backward", grad_output, shape, self.weight.dtype)
-
-    def extra_repr(self) -> str:
-        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

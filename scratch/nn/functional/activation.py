@@ -58,7 +58,7 @@ def relu_backward(g: Array, y: Array) -> Array:
     Written from the output as torch does (``y <= 0`` → 0), so a NaN input passes its gradient through,
     and a blocked gradient is 0 even where g is inf or NaN.
     """
-    return np.where(y <= 0, g.dtype.type(0), g)
+    return np.where(y <= 0, 0, g)
 
 
 @np.errstate(all="ignore")

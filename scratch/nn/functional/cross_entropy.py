@@ -70,7 +70,7 @@ def _indices(
     """Check a class-index target (``expected`` is its shape for this input); ignored entries become class 0."""
     C = _num_classes(x)
     ignore_index = check_ignore_index(ignore_index)
-    if not np.issubdtype(target.dtype, np.integer):
+    if target.dtype.kind not in "iu":
         raise TypeError(
             f"{name}: a class-index target must hold integers, got dtype {target.dtype} "
             f"(class probabilities would need the input's shape {x.shape}, got {target.shape})"
@@ -89,7 +89,10 @@ def _indices(
 
 def _nll(log_p: Array, idx: _Indices, shape: tuple[int, ...], reduction: str) -> Array:
     """ℓ_i = −w[y_i]·log_p[i, y_i] (0 where ignored), reduced with the denominator Σ w[y_i]."""
-    picked = np.take_along_axis(log_p, idx.y[:, None], axis=1)[:, 0]
+    if log_p.ndim == 2:
+        picked = log_p[np.arange(len(log_p)), idx.y]  # row i's entry at column y_i
+    else:  # (N, C, d1, ...): the same pick along the class axis, at every position
+        picked = np.take_along_axis(log_p, idx.y[:, None], axis=1)[:, 0]
     with np.errstate(invalid="ignore"):  # an ignored entry may hold ±inf: 0·inf is discarded by the where
         loss = np.where(idx.valid, -idx.w_y * picked, 0)
     return _reduce(loss.reshape(shape), reduction, idx.w_y.sum())
@@ -154,7 +157,7 @@ def _holds_probabilities(x: Array, target: Array, ignore_index: int) -> bool:
     """A target of the input's shape holds class probabilities (it must then be floating point)."""
     if target.shape != x.shape:
         return False
-    if not np.issubdtype(target.dtype, np.floating):
+    if target.dtype.kind != "f":
         raise TypeError(
             f"cross_entropy: a target of the input's shape {x.shape} holds class probabilities and must be "
             f"floating point, got dtype {target.dtype} (class indices have shape {x.shape[:1] + x.shape[2:]})"

@@ -39,7 +39,7 @@ def check_reduction(reduction: str) -> None:
 
 def _floating(name: str, what: str, value: ArrayLike) -> Array:
     a = np.asarray(value)
-    if not np.issubdtype(a.dtype, np.floating):
+    if a.dtype.kind != "f":
         raise TypeError(f"{name}: {what} must be floating point, got dtype {a.dtype}")
     return a
 
@@ -108,7 +108,7 @@ def _regression_args(name: str, input: ArrayLike, target: ArrayLike, reduction: 
     """Input and target as arrays of one shape; a float64 target promotes the loss (as torch), integers don't."""
     check_reduction(reduction)
     x, y = _same_shape(name, input, target, _BROADCAST_NOTE)
-    return x, y if np.issubdtype(y.dtype, np.floating) else y.astype(x.dtype)
+    return x, y if y.dtype.kind == "f" else y.astype(x.dtype)
 
 
 @np.errstate(all="ignore")
