@@ -297,13 +297,8 @@ def cross_entropy_gradient(parts: CrossEntropyParts, grad_output: ArrayLike, red
 
 def is_plain(parts: CrossEntropyParts) -> bool:
     """Class indices for an (N, C) input, no class weights, no label smoothing and no ignored row."""
-    return (
-        parts.x.ndim == 2
-        and parts.idx is not None
-        and parts.weight is None
-        and parts.eps == 0
-        and parts.idx.valid.all()
-    )
+    idx = parts.idx
+    return parts.x.ndim == 2 and idx is not None and parts.weight is None and parts.eps == 0 and bool(idx.valid.all())
 
 
 @np.errstate(all="ignore")
