@@ -158,3 +158,19 @@ def test_fma_named_cases() -> None:
     assert fma(2.0**-600, 2.0**-600, 2.0**-1074)[()] == 2.0**-1074  # the product underflows, c survives
     mixed = fma(np.array([1.5, 1e300, 0.0]), np.array([2.0, 1e10, -1.0]), np.array([0.25, -1e310, -0.0]))
     assert mixed.tolist() == [3.25, -math.inf, -0.0]
+
+
+@given(
+    seed=seeds(),
+    shape=st.lists(st.integers(0, 6), min_size=1, max_size=3).map(tuple),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
+def test_randn_and_rand_draw_what_torch_draws(seed: int, shape: tuple[int, ...], dtype: type) -> None:
+    """``scratch.randn(2, 3)`` is ``torch.randn(2, 3)`` from the same seed (float64, and float32 below 16 values,
+    bit for bit; float32 from 16 values on within an ulp, as ``normal``)."""
+    scratch.manual_seed(seed)
+    torch.manual_seed(seed)
+    ours, theirs = scratch.randn(*shape, dtype=dtype), torch.randn(*shape, dtype=TORCH[dtype])
+    exact = dtype == np.float64 or math.prod(shape) < 16
+    assert_close("randn", "values", ours, theirs, tol=0.0 if exact else 1e-6)
+    assert_close("rand", "values", scratch.rand(shape, dtype=dtype), torch.rand(shape, dtype=TORCH[dtype]), tol=0.0)

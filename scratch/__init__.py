@@ -2,7 +2,7 @@
 
 from scratch import data, nn, optim
 from scratch.gradcheck import GradcheckError, gradcheck
-from scratch.random import Generator, default_generator, initial_seed, manual_seed
+from scratch.random import Generator, default_generator, initial_seed, manual_seed, rand, randn
 
 __all__ = [
     "Generator",
@@ -14,4 +14,6 @@ __all__ = [
     "manual_seed",
     "nn",
     "optim",
+    "rand",
+    "randn",
 ]

@@ -300,3 +300,27 @@ def manual_seed(seed: int) -> Generator:
 def initial_seed() -> int:
     """The global stream's seed (like ``torch.initial_seed``)."""
     return default_generator.initial_seed()
+
+
+def _size(size: tuple[Any, ...]) -> tuple[int, ...]:
+    shape = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0 for n in shape):
+        raise ValueError(f"a size must be non-negative ints, got {size}")
+    return tuple(int(n) for n in shape)
+
+
+def randn(*size: Any, dtype: DTypeLike = np.float32, generator: Generator | None = None) -> NDArray[Any]:
+    """Standard normal values, as ``torch.randn(*size)`` draws them (the global stream unless ``generator``)."""
+    return (generator or default_generator).normal(_size(size), 0.0, 1.0, _float(dtype))
+
+
+def rand(*size: Any, dtype: DTypeLike = np.float32, generator: Generator | None = None) -> NDArray[Any]:
+    """Uniform values in [0, 1), as ``torch.rand(*size)`` draws them."""
+    return (generator or default_generator).uniform(_size(size), 0.0, 1.0, _float(dtype))
+
+
+def _float(dtype: DTypeLike) -> np.dtype[Any]:
+    resolved = np.dtype(dtype)
+    if resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise TypeError(f"dtype must be float32 or float64, got {resolved}")
+    return resolved
