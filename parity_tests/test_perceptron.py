@@ -348,11 +348,15 @@ def test_a_constant_prediction_has_no_boundary_line() -> None:
 def test_mistakes_figure() -> None:
     histories = {"AND": [1, 3, 3, 2, 1, 0], "XOR": [2, 3, 4, 4]}
     (ax,) = figures.mistakes_figure(histories).axes
-    assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_title()) == ("epoch", "mistakes", "Perceptron: mistakes per epoch")
+    labels = (ax.get_xlabel(), ax.get_ylabel(), ax.get_title())
+    assert labels == ("epoch", "mistakes in the epoch", "Perceptron: mistakes per epoch")
     assert [line.get_label() for line in ax.get_lines()] == list(histories)
     for line, history in zip(ax.get_lines(), histories.values(), strict=True):
         np.testing.assert_array_equal(line.get_xdata(), np.arange(1, len(history) + 1))
         np.testing.assert_array_equal(line.get_ydata(), history)
+    widths = [line.get_linewidth() for line in ax.get_lines()]
+    assert widths == sorted(widths, reverse=True), "each line thinner than the one it may cover"
+    assert ax.get_ylim()[0] < 0, "the markers at zero mistakes are not clipped"
 
 
 def test_the_section_figures() -> None:

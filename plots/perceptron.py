@@ -102,7 +102,7 @@ def plot_decision_boundary(
                 X[mask, 0], X[mask, 1], marker=marker, c=color, s=marker_size, edgecolors="black", label=f"y = {label}"
             )
     ax.set(xlim=limits, ylim=limits, xlabel="$x_1$", ylabel="$x_2$", title=title, aspect="equal")
-    ax.legend(loc="upper right", fontsize="small")
+    ax.legend(loc="upper right", fontsize="small", framealpha=0.9)
 
 
 def decision_boundary_figure(predict_fn: PredictFn, X: Array, y: Array, title: str) -> Figure:
@@ -121,16 +121,24 @@ def boundaries_figure(panels: Sequence[tuple[str, PredictFn, Array, Array]]) -> 
 
 
 def mistakes_figure(histories: Mapping[str, Sequence[int]]) -> Figure:
-    """Mistakes per epoch of the perceptron rule, one line per data set (label: the data set's name)."""
-    fig = Figure(figsize=(6, 4), layout="constrained")
+    """Mistakes per epoch of the perceptron rule, one line per data set (label: the data set's name).
+
+    Gates with equal histories (AND and NAND here) would hide each other: each line is drawn thinner, with
+    smaller markers, than the one before, so that every line stays visible on top of the earlier ones.
+    """
+    fig = Figure(figsize=(6.4, 4), layout="constrained")
     ax = fig.add_subplot()
-    for (name, history), marker in zip(histories.items(), itertools.cycle("osD^v"), strict=False):
-        ax.plot(np.arange(1, len(history) + 1), history, marker=marker, alpha=0.8, label=name)
-    ax.set(xlabel="epoch", ylabel="mistakes", title="Perceptron: mistakes per epoch")
-    ax.set_ylim(bottom=0)
+    styles = zip(itertools.cycle("osD^v"), itertools.count(), strict=False)
+    for (name, history), (marker, i) in zip(histories.items(), styles, strict=False):
+        width, size = max(4.5 - 1.2 * i, 1.0), max(11 - 2.5 * i, 4)
+        ax.plot(np.arange(1, len(history) + 1), history, marker=marker, lw=width, ms=size, alpha=0.75, label=name)
+    ax.set(xlabel="epoch", ylabel="mistakes in the epoch", title="Perceptron: mistakes per epoch")
+    top = max(max(h) for h in histories.values())
+    ax.set_ylim(-0.4, top + 0.6)  # room for the markers at 0
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend()
+    ax.grid(alpha=0.3)
+    ax.legend(title="gate", loc="center right")
     return fig
 
 
@@ -165,8 +173,13 @@ def make_figures(out: Path) -> list[Path]:
     paths = []
     for name, fig in perceptron_figures().items():
         paths.append(out / f"{name}.png")
-        fig.savefig(paths[-1], dpi=100)
+        save(fig, paths[-1])
     return paths
+
+
+def save(fig: Figure, path: Path) -> None:
+    """The PNG as every figure of the project is written: 100 dpi, blank margins trimmed."""
+    fig.savefig(path, dpi=100, bbox_inches="tight", pad_inches=0.1)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
