@@ -61,31 +61,8 @@ class Adam(Optimizer):
         fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
-        for name, value in (("lr", lr), ("eps", eps), ("weight_decay", weight_decay)):
-            checks.real("Adam", name, value)
-        if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
-            raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
-        for i, beta in enumerate(betas):
-            checks.real("Adam", f"betas[{i}]", beta)
-        for name, flag in (
-            ("amsgrad", amsgrad),
-            ("maximize", maximize),
-            ("decoupled_weight_decay", decoupled_weight_decay),
-        ):
-            checks.boolean("Adam", name, flag)
+        check_adam_arguments(lr, betas, eps, weight_decay, amsgrad, maximize, decoupled_weight_decay)
         check_foreach_fused("Adam", foreach, fused)
-        if not lr >= 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if not eps >= 0.0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= betas[0] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
-        if not 0.0 <= betas[1] < 1.0:
-            raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-        if not weight_decay >= 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not all(isinstance(b, float) for b in betas):
-            raise ValueError("betas must be either both floats or both Tensors")
         defaults = {
             "lr": lr,
             "betas": tuple(betas),
@@ -194,3 +171,39 @@ def adam_update(
         v = v_max
     denom = np.sqrt(v) / dt(bias_correction2**0.5) + dt(eps)
     p += (dt(-step_size) * m) / denom
+
+
+def check_adam_arguments(
+    lr: float,
+    betas: tuple[float, float],
+    eps: float,
+    weight_decay: float,
+    amsgrad: bool,
+    maximize: bool,
+    decoupled_weight_decay: bool,
+) -> None:
+    """torch's checks and messages ("Invalid learning rate: -0.1", ...), after type checks of each argument."""
+    for name, value in (("lr", lr), ("eps", eps), ("weight_decay", weight_decay)):
+        checks.real("Adam", name, value)
+    if not (isinstance(betas, (tuple, list)) and len(betas) == 2):
+        raise ValueError(f"Adam: betas must be a pair (beta1, beta2), got {betas!r}")
+    for i, beta in enumerate(betas):
+        checks.real("Adam", f"betas[{i}]", beta)
+    for name, flag in (
+        ("amsgrad", amsgrad),
+        ("maximize", maximize),
+        ("decoupled_weight_decay", decoupled_weight_decay),
+    ):
+        checks.boolean("Adam", name, flag)
+    if not lr >= 0.0:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not eps >= 0.0:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not weight_decay >= 0.0:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+    if not all(isinstance(b, float) for b in betas):
+        raise ValueError("betas must be either both floats or both Tensors")

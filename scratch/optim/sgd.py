@@ -50,23 +50,8 @@ class SGD(Optimizer):
         foreach: bool | None = None,
         fused: bool | None = None,
     ) -> None:
-        for name, value in (
-            ("lr", lr),
-            ("momentum", momentum),
-            ("dampening", dampening),
-            ("weight_decay", weight_decay),
-        ):
-            checks.real("SGD", name, value)
-        nesterov, maximize = checks.boolean("SGD", "nesterov", nesterov), checks.boolean("SGD", "maximize", maximize)
+        check_sgd_arguments(lr, momentum, dampening, weight_decay, nesterov, maximize)
         check_foreach_fused("SGD", foreach, fused)
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if momentum < 0.0:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -111,3 +96,26 @@ def sgd_update(p: Array, grad: Array, state: dict[str, Any], group: dict[str, An
             buf += dt(1 - dampening) * g
         g = g + dt(momentum) * buf if group["nesterov"] else buf
     p -= dt(lr) * g
+
+
+def check_sgd_arguments(
+    lr: float, momentum: float, dampening: float, weight_decay: float, nesterov: bool, maximize: bool
+) -> None:
+    """torch's checks and messages ("Invalid momentum value: -0.5", ...), after type checks of each argument."""
+    for name, value in (
+        ("lr", lr),
+        ("momentum", momentum),
+        ("dampening", dampening),
+        ("weight_decay", weight_decay),
+    ):
+        checks.real("SGD", name, value)
+    checks.boolean("SGD", "nesterov", nesterov)
+    checks.boolean("SGD", "maximize", maximize)
+    if lr < 0.0:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if momentum < 0.0:
+        raise ValueError(f"Invalid momentum value: {momentum}")
+    if weight_decay < 0.0:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+    if nesterov and (momentum <= 0 or dampening != 0):
+        raise ValueError("Nesterov momentum requires a momentum and zero dampening")
