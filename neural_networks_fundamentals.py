@@ -663,7 +663,26 @@ for name, make, make_torch in [
 
 # %%
 A = np.array([1.0, 25.0])
-bowl = lambda w1, w2: 0.5 * (A[0] * w1**2 + A[1] * w2**2)  # noqa: E731
+
+
+def bowl(w1, w2):  # the loss
+    return 0.5 * (A[0] * w1**2 + A[1] * w2**2)
+
+
+def descend(make, make_torch, steps=40):
+    """The path of an optimizer on the bowl from (−4.5, 1), scratch's and torch's: the gradient is A·w."""
+    w, wt = nn.Parameter(np.array([-4.5, 1.0])), torch.nn.Parameter(t(np.array([-4.5, 1.0])))
+    optimizer, torch_optimizer = make([w]), make_torch([wt])
+    path, torch_path = [w.data.copy()], [wt.detach().numpy().copy()]
+    for _ in range(steps):
+        w.grad, wt.grad = A * w.data, t(A) * wt.detach()
+        optimizer.step()
+        torch_optimizer.step()
+        path.append(w.data.copy())
+        torch_path.append(wt.detach().numpy().copy())
+    return np.array(path), np.array(torch_path)
+
+
 paths = {}
 for name, make, make_torch in [
     ("SGD, lr 0.07", lambda ps: optim.SGD(ps, lr=0.07), lambda ps: torch.optim.SGD(ps, lr=0.07)),
@@ -674,18 +693,9 @@ for name, make, make_torch in [
     ),
     ("Adam, lr 0.2", lambda ps: optim.Adam(ps, lr=0.2), lambda ps: torch.optim.Adam(ps, lr=0.2)),
 ]:
-    w_, wt = nn.Parameter(np.array([-4.5, 1.0])), torch.nn.Parameter(torch.tensor([-4.5, 1.0], dtype=torch.float64))
-    optimizer, torch_optimizer = make([w_]), make_torch([wt])
-    path, torch_path = [w_.data.copy()], [wt.detach().numpy().copy()]
-    for _ in range(40):
-        w_.grad, wt.grad = A * w_.data, t(A) * wt.detach()
-        optimizer.step()
-        torch_optimizer.step()
-        path.append(w_.data.copy())
-        torch_path.append(wt.detach().numpy().copy())
-    paths[name] = (np.array(path), np.array(torch_path))
-    print(f"{name:<28} loss after 40 steps: {bowl(*path[-1]):.2e}")
-    compare(f"bowl, {name}: the path", paths[name][0], paths[name][1])
+    paths[name] = descend(make, make_torch)
+    print(f"{name:<28} loss after 40 steps: {bowl(*paths[name][0][-1]):.2e}")
+    compare(f"bowl, {name}: the path", *paths[name])
 show(figures.trajectories_figure(bowl, paths, (-5.0, 1.0, -1.3, 1.3)), "optimizer_paths")
 
 # %% [markdown]
@@ -696,19 +706,12 @@ show(figures.trajectories_figure(bowl, paths, (-5.0, 1.0, -1.3, 1.3)), "optimize
 # %%
 sweep = {}
 for lr in (0.005, 0.07, 0.085):
-    w_, wt = nn.Parameter(np.array([-4.5, 1.0])), torch.nn.Parameter(torch.tensor([-4.5, 1.0], dtype=torch.float64))
-    optimizer, torch_optimizer = optim.SGD([w_], lr=lr), torch.optim.SGD([wt], lr=lr)
-    losses, torch_losses = [], []
-    for _ in range(60):
-        losses.append(bowl(*w_.data))
-        torch_losses.append(bowl(*wt.detach().numpy()))
-        w_.grad, wt.grad = A * w_.data, t(A) * wt.detach()
-        optimizer.step()
-        torch_optimizer.step()
+    path, torch_path = descend(lambda ps, lr=lr: optim.SGD(ps, lr=lr), lambda ps, lr=lr: torch.optim.SGD(ps, lr=lr), 60)
+    losses, torch_losses = bowl(*path.T), bowl(*torch_path.T)
     verdict = "diverges" if losses[-1] > losses[0] else "too slow" if losses[-1] > 1e-2 else "converges"
     print(f"lr {lr:<6} loss after 60 steps {losses[-1]:.2e}: {verdict}")
     sweep[f"lr {lr}: {verdict}"] = (losses, torch_losses)
-    compare(f"learning rate {lr}: the loss at every step", losses, torch_losses, dtype="float64")
+    compare(f"learning rate {lr}: the loss at every step", losses, torch_losses)
 show(
     figures.curves_figure(sweep, "step", "loss", "SGD on the bowl at three learning rates", log=True), "learning_rates"
 )
