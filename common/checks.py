@@ -87,6 +87,14 @@ def real(
     return value
 
 
+def dropout_p(where: str, p: Any) -> float:
+    """A dropout probability: a real number in [0, 1] (torch's message)."""
+    real(where, "p", p)
+    if not 0 <= p <= 1:
+        raise ValueError(f"{where}: dropout probability has to be between 0 and 1, but got {p}")
+    return float(p)
+
+
 def boolean(where: str, what: str, value: Any) -> bool:
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{where}: {what} must be True or False, got {value!r}")

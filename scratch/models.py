@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from common import Array, perceptron
+from common import Array, mlp, perceptron
 from scratch import nn
 from scratch.nn import functional as F
 
@@ -52,17 +52,25 @@ class MLP(nn.Sequential):
     """A multilayer perceptron of any depth: Linear(sizes[0], sizes[1]), activation, ..., Linear(sizes[-2], sizes[-1]).
 
     There is no activation after the last layer: it outputs logits (or a regression value).
+    Each hidden layer can be regularised: ``batch_norm=True`` puts a BatchNorm1d between the Linear and
+    the activation, ``dropout=p`` a Dropout(p) after the activation:
+    Linear → [BatchNorm1d] → activation → [Dropout] → ... → Linear.
     """
 
-    def __init__(self, sizes: Sequence[int], activation: str = "relu") -> None:
-        if len(sizes) < 2:
-            raise ValueError(f"MLP: sizes needs at least an input and an output size, got {list(sizes)}")
-        if activation not in ACTIVATIONS:
-            raise ValueError(f"MLP: unknown activation {activation!r}; choose one of {sorted(ACTIVATIONS)}")
+    def __init__(
+        self, sizes: Sequence[int], activation: str = "relu", dropout: float = 0.0, batch_norm: bool = False
+    ) -> None:
+        mlp.check_args(sizes, activation, sorted(ACTIVATIONS), dropout, batch_norm)
         layers: list[nn.Module] = []
-        for n_in, n_out in itertools.pairwise(sizes):
-            layers += [nn.Linear(n_in, n_out), ACTIVATIONS[activation]()]
-        super().__init__(*layers[:-1])
+        for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
+            layers.append(nn.Linear(n_in, n_out))
+            if i < len(sizes) - 2:  # a hidden layer
+                if batch_norm:
+                    layers.append(nn.BatchNorm1d(n_out))
+                layers.append(ACTIVATIONS[activation]())
+                if dropout > 0:
+                    layers.append(nn.Dropout(dropout))
+        super().__init__(*layers)
 
 
 class Perceptron(nn.Module):

@@ -163,6 +163,14 @@ class Generator:
         self._normal_cache = float(z[n]) if len(z) > n else None
         return fma(z[:n], np.float64(std), np.float64(mean))  # torch's compiled `z * std + mean` is fused
 
+    def bernoulli(self, n: int, p: float) -> NDArray[np.bool_]:
+        """``n`` draws that are True with probability ``p``, as torch's CPU ``bernoulli_(p)`` with a scalar p.
+
+        Each draw takes a 53-bit uniform u from two words (torch's random64) and is True iff u < p.
+        """
+        u = (self.words64(n) & _MASK53).astype(np.float64) * 2.0**-53
+        return u < p
+
     def random64(self) -> int:
         """One int64 ``random_()`` draw: a 64-bit word reduced modulo 2**63."""
         return int(self.words64(1)[0]) % 2**63

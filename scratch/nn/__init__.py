@@ -2,7 +2,9 @@
 
 from scratch.nn import functional, init, utils
 from scratch.nn.activation import ELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
+from scratch.nn.batchnorm import BatchNorm1d
 from scratch.nn.container import Sequential
+from scratch.nn.dropout import Dropout
 from scratch.nn.linear import Linear
 from scratch.nn.loss import (
     BCELoss,
@@ -20,7 +22,9 @@ __all__ = [
     "ELU",
     "BCELoss",
     "BCEWithLogitsLoss",
+    "BatchNorm1d",
     "CrossEntropyLoss",
+    "Dropout",
     "HuberLoss",
     "L1Loss",
     "LeakyReLU",

@@ -62,11 +62,14 @@ class _Loss(Module):
 
 
 class _WeightedLoss(_Loss):
-    """A criterion with a rescaling ``weight`` (per class, or broadcast over the input for BCE)."""
+    """A criterion with a rescaling ``weight`` (per class, or broadcast over the input for BCE), kept as a
+    buffer as in torch: in ``state_dict`` when given, and cast by ``double()``/``float()``."""
+
+    weight: Any
 
     def __init__(self, weight: ArrayLike | None = None, *, reduction: str = "mean") -> None:
         super().__init__(reduction=reduction)
-        self.weight: Any = _numbers(type(self).__name__, "weight", weight)
+        self.register_buffer("weight", _numbers(type(self).__name__, "weight", weight))
 
 
 class MSELoss(_Loss):
@@ -195,11 +198,13 @@ class BCEWithLogitsLoss(_WeightedLoss):
     dℓ/dx = w((1 + (p − 1)y)·σ(x) − p·y), i.e. w(σ(x) − y) without pos_weight.
     """
 
+    pos_weight: Any
+
     def __init__(
         self, weight: ArrayLike | None = None, *, reduction: str = "mean", pos_weight: ArrayLike | None = None
     ) -> None:
         super().__init__(weight, reduction=reduction)
-        self.pos_weight: Any = _numbers(type(self).__name__, "pos_weight", pos_weight)
+        self.register_buffer("pos_weight", _numbers(type(self).__name__, "pos_weight", pos_weight))
 
     def _options(self) -> dict[str, Any]:
         return {"reduction": self.reduction, "pos_weight": self.pos_weight}

@@ -1,9 +1,10 @@
 """Parameter and Module: the bookkeeping behind every layer (~ torch.nn.Module).
 
 A Module registers the Parameters and child Modules assigned to its attributes,
-so that ``parameters()``, ``named_parameters()`` and ``state_dict()`` list them in
-the order torch does: a module's own parameters first, then each child in the
-order it was assigned.  ``forward`` computes the output and caches what the
+and the buffers given to ``register_buffer`` (state that is saved but not trained,
+such as BatchNorm's running statistics), so that ``parameters()``, ``buffers()``
+and ``state_dict()`` list them in the order torch does: a module's own parameters,
+then its buffers, then each child in the order it was assigned.  ``forward`` computes the output and caches what the
 layer's ``backward`` needs; ``backward(grad_output)`` applies the chain rule,
 accumulates (``+=``) the parameter gradients and returns the input gradient.
 """
@@ -70,6 +71,24 @@ class Parameter:
         return f"Parameter containing:\n{self.data!r}"
 
 
+def _checked_buffer(name: str, value: Any, action: str) -> Array | None:
+    """A buffer is a NumPy array (a NumPy scalar becomes a 0-d one) or None."""
+    if isinstance(value, np.generic):
+        value = np.asarray(value)
+    if value is not None and not isinstance(value, np.ndarray):
+        verb = "object to" if action == "register" else "as"
+        raise TypeError(
+            f"cannot {action} '{type(value).__name__}' {verb} buffer '{name}' (numpy array or None required)"
+        )
+    return value
+
+
+def _value(module: Module, name: str) -> Array:
+    """The array behind a state_dict entry: a parameter's data or a buffer."""
+    param = module.__dict__["_parameters"].get(name)
+    return param.data if param is not None else module.__dict__["_buffers"][name]
+
+
 def _checked_grad(p: Parameter, grad: Any) -> Array:
     """torch's rules for assigning ``p.grad``: an array (a NumPy scalar for a 0-d one), of p's shape and dtype."""
     if isinstance(grad, np.generic):
@@ -94,9 +113,13 @@ class Module:
     """
 
     training: bool
+    _optional_state: tuple[str, ...] = ()
+    """Buffers a loaded state may lack (they keep their value), as torch's BatchNorm's num_batches_tracked."""
 
     def __init__(self) -> None:
         object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_buffers", {})
+        object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "training", True)
 
@@ -106,27 +129,55 @@ class Module:
         if "_parameters" not in self.__dict__:
             raise AttributeError("call Module.__init__() before assigning attributes")
         params: dict[str, Parameter | None] = self.__dict__["_parameters"]
+        buffers: dict[str, Array | None] = self.__dict__["_buffers"]
         modules: dict[str, Module] = self.__dict__["_modules"]
         if isinstance(value, Parameter) or (value is None and name in params):
-            modules.pop(name, None)
+            self._forget(name)
             params[name] = value
         elif isinstance(value, Module):
-            params.pop(name, None)
+            self._forget(name)
             modules[name] = value
+        elif name in buffers:  # self.running_mean = new_array updates the buffer
+            buffers[name] = _checked_buffer(name, value, "assign")
         else:
-            params.pop(name, None)
-            modules.pop(name, None)
+            self._forget(name)
         object.__setattr__(self, name, value)
 
     def __delattr__(self, name: str) -> None:
-        self.__dict__["_parameters"].pop(name, None)
-        self.__dict__["_modules"].pop(name, None)
+        self._forget(name)
         object.__delattr__(self, name)
+
+    def _forget(self, name: str) -> None:
+        """Unregister ``name`` (as a parameter, buffer or child), leaving the attribute to the caller."""
+        for registry in ("_parameters", "_buffers", "_modules"):
+            self.__dict__[registry].pop(name, None)
+        self.__dict__["_non_persistent_buffers"].discard(name)
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Register ``param`` (or None, as torch does for ``bias=False``) under ``name``."""
         self.__dict__["_parameters"][name] = param
         object.__setattr__(self, name, param)
+
+    def register_buffer(self, name: str, tensor: Array | None, persistent: bool = True) -> None:
+        """Register an array that is state but not a parameter (BatchNorm's running mean, a loss's class weights).
+
+        A buffer is an attribute, listed by ``buffers()``, cast by ``double()``/``float()`` when it holds
+        floating-point values, and saved in ``state_dict`` unless ``persistent=False``; no optimizer sees it.
+        """
+        if not isinstance(name, str):
+            raise TypeError(f"buffer name should be a string. Got {type(name).__name__}")
+        if "." in name:
+            raise KeyError('buffer name can\'t contain "."')
+        if name == "":
+            raise KeyError('buffer name can\'t be empty string ""')
+        if name in self.__dict__ and name not in self.__dict__["_buffers"]:
+            raise KeyError(f"attribute '{name}' already exists")
+        tensor = _checked_buffer(name, tensor, "register")
+        self._forget(name)
+        self.__dict__["_buffers"][name] = tensor
+        if not persistent:
+            self.__dict__["_non_persistent_buffers"].add(name)
+        object.__setattr__(self, name, tensor)
 
     # ---- the computation -------------------------------------------------------------------
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -184,13 +235,38 @@ class Module:
         for _, param in self.named_parameters():
             yield param
 
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Array]]:
+        """(name, buffer) pairs, own buffers first, then each child's (when ``recurse``); None buffers are skipped."""
+        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        seen: set[int] = set()
+        for module_prefix, module in modules:
+            for name, buffer in module.__dict__["_buffers"].items():
+                if buffer is not None and id(buffer) not in seen:
+                    seen.add(id(buffer))
+                    yield (f"{module_prefix}.{name}" if module_prefix else name), buffer
+
+    def buffers(self, recurse: bool = True) -> Iterator[Array]:
+        for _, buffer in self.named_buffers(recurse=recurse):
+            yield buffer
+
+    def _named_state(self, prefix: str = "") -> Iterator[tuple[str, Module, str]]:
+        """(key, owning module, attribute name) for every entry of state_dict, in torch's order."""
+        for name, param in self.__dict__["_parameters"].items():
+            if param is not None:
+                yield prefix + name, self, name
+        for name, buffer in self.__dict__["_buffers"].items():
+            if buffer is not None and name not in self.__dict__["_non_persistent_buffers"]:
+                yield prefix + name, self, name
+        for name, child in self.named_children():
+            yield from child._named_state(f"{prefix}{name}.")
+
     # ---- state -----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Array]:
-        """Copies of every parameter under torch's keys (``fc1.weight``, ``0.bias``, ...)."""
-        return {name: p.data.copy() for name, p in self._named_parameters_all()}
+        """Copies of every parameter and persistent buffer under torch's keys (``fc1.weight``, ``1.running_mean``)."""
+        return {key: _value(module, name).copy() for key, module, name in self._named_state()}
 
     def load_state_dict(self, state_dict: Mapping[str, ArrayLike], strict: bool = True) -> None:
-        """Copy values into the parameters, cast to each parameter's dtype.
+        """Copy values into the parameters and buffers, cast to each one's dtype.
 
         Everything is checked before anything is written, so a bad state leaves the
         module as it was: missing or unexpected keys (when ``strict``) and shape
@@ -198,8 +274,8 @@ class Module:
         """
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}")
-        own = dict(self._named_parameters_all())
-        missing = [k for k in own if k not in state_dict]
+        own = {key: (module, name) for key, module, name in self._named_state()}
+        missing = [k for k, (module, name) in own.items() if k not in state_dict and name not in module._optional_state]
         unexpected = [k for k in state_dict if k not in own]
         if strict and (missing or unexpected):
             raise KeyError(
@@ -207,21 +283,25 @@ class Module:
                 f"missing keys {missing}, unexpected keys {unexpected}"
             )
         new_values: dict[str, Array] = {}
-        for key, param in own.items():
+        for key, (module, name) in own.items():
             if key not in state_dict:
                 continue
-            value = np.asarray(state_dict[key])
-            if value.shape != param.shape:
+            current, value = _value(module, name), np.asarray(state_dict[key])
+            if value.shape != current.shape:
                 raise ValueError(
                     f"size mismatch for {key}: copying a param with shape {value.shape}, "
-                    f"the shape in the current model is {param.shape}"
+                    f"the shape in the current model is {current.shape}"
                 )
             if not (np.issubdtype(value.dtype, np.number) or value.dtype == np.bool_):
                 raise TypeError(f"state_dict[{key!r}] holds {value.dtype} values, expected numbers")
-            with np.errstate(over="ignore"):  # 1e300 into float32 becomes inf, as torch's copy_
-                new_values[key] = value.astype(param.dtype, copy=True)
+            with np.errstate(over="ignore", invalid="ignore"):  # 1e300 into float32 becomes inf, as torch's copy_
+                new_values[key] = value.astype(current.dtype, copy=True)
         for key, value in new_values.items():
-            own[key].data = value
+            module, name = own[key]
+            if name in module.__dict__["_parameters"]:
+                module.__dict__["_parameters"][name].data = value
+            else:
+                _value(module, name)[...] = value  # in place, as torch's copy_ into a buffer
 
     # ---- gradients, dtype and mode -----------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -233,7 +313,10 @@ class Module:
                 p.grad.fill(0)
 
     def to(self, dtype: Any) -> Module:
-        """Cast every parameter (and gradient) to ``dtype`` (float32 or float64) in place; return self."""
+        """Cast every parameter (and gradient) and every floating-point buffer to ``dtype``; return self.
+
+        ``dtype`` is float32 or float64; integer buffers (``num_batches_tracked``) keep their dtype, as in torch.
+        """
         dtype = checks.float_dtype(f"{type(self).__name__}.to", dtype)
         with np.errstate(over="ignore"):
             for p in self.parameters():
@@ -241,6 +324,10 @@ class Module:
                 p.grad = None
                 p.data = p.data.astype(dtype)
                 p.grad = grad
+            for module in self.modules():
+                for name, buffer in module.__dict__["_buffers"].items():
+                    if buffer is not None and buffer.dtype.kind == "f":
+                        setattr(module, name, buffer.astype(dtype))
         return self
 
     def double(self) -> Module:

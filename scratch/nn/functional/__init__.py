@@ -39,8 +39,12 @@ from scratch.nn.functional.loss import (
     smooth_l1_loss,
     smooth_l1_loss_backward,
 )
+from scratch.nn.functional.normalization import batch_norm, batch_norm_backward
+from scratch.nn.functional.regularization import dropout, dropout_backward, dropout_noise
 
 __all__ = [
+    "batch_norm",
+    "batch_norm_backward",
     "binary_cross_entropy",
     "binary_cross_entropy_backward",
     "binary_cross_entropy_with_logits",
@@ -49,6 +53,9 @@ __all__ = [
     "cross_entropy",
     "cross_entropy_backward",
     "cross_entropy_backward_stepwise",
+    "dropout",
+    "dropout_backward",
+    "dropout_noise",
     "elu",
     "elu_backward",
     "heaviside",
