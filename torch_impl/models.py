@@ -43,6 +43,8 @@ class MLP(nn.Sequential):
     Each hidden layer can be regularised: ``batch_norm=True`` puts a BatchNorm1d between the Linear and
     the activation, ``dropout=p`` a Dropout(p) after the activation:
     Linear → [BatchNorm1d] → activation → [Dropout] → ... → Linear.
+    A Linear followed by BatchNorm1d has no bias: the normalisation subtracts the batch mean, so a bias
+    there changes nothing (its gradient is zero but for rounding, which Adam would amplify into a drift).
     """
 
     def __init__(
@@ -51,8 +53,9 @@ class MLP(nn.Sequential):
         mlp.check_args(sizes, activation, sorted(ACTIVATIONS), dropout, batch_norm)
         layers: list[nn.Module] = []
         for i, (n_in, n_out) in enumerate(itertools.pairwise(sizes)):
-            layers.append(nn.Linear(n_in, n_out))
-            if i < len(sizes) - 2:  # a hidden layer
+            hidden = i < len(sizes) - 2
+            layers.append(nn.Linear(n_in, n_out, bias=not (hidden and batch_norm)))
+            if hidden:
                 if batch_norm:
                     layers.append(nn.BatchNorm1d(n_out))
                 layers.append(ACTIVATIONS[activation]())

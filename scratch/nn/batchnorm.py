@@ -117,7 +117,7 @@ class BatchNorm1d(Module):
         return None if param is None else param.data
 
     def _check_input(self, x: Any) -> Array:
-        x = N.check_input("BatchNorm1d", x, self.num_features, self.training or self.running_mean is None)
+        x = N.check_input("BatchNorm1d", x, self.num_features, self.training or self.running_mean is None, self.eps)
         dtype = next((a.dtype for a in (self._data("weight"), self.running_mean) if a is not None), x.dtype)
         if x.dtype != dtype:
             raise TypeError(f"BatchNorm1d: input dtype {x.dtype} does not match the layer's dtype {dtype}")

@@ -29,13 +29,23 @@ def per_channel(v: Array, x: Array) -> Array:
     return v.reshape((1, -1) if x.ndim == 2 else (1, -1, 1))
 
 
+def channel_sum(a: Array) -> Array:
+    """Σ over each channel's values, accumulated in float64 as torch's CPU kernels do, in a's dtype."""
+    return a.sum(axis=channel_axes(a), dtype=np.float64).astype(a.dtype)
+
+
+def channel_mean(a: Array) -> Array:
+    """(1/m) Σ over each channel's values, accumulated in float64, in a's dtype."""
+    return a.mean(axis=channel_axes(a), dtype=np.float64).astype(a.dtype)
+
+
 @np.errstate(all="ignore")  # inf and NaN propagate silently, as in torch
 def batch_statistics(x: Array) -> tuple[Array, Array]:
-    """(μ, σ²) of each channel: the mean and the biased variance (1/m) Σ (x − μ)²."""
-    axes = channel_axes(x)
-    mean = x.mean(axis=axes)
-    var = np.square(x - per_channel(mean, x)).mean(axis=axes)
-    return mean, var
+    """(μ, σ²) of each channel: the mean and the biased variance (1/m) Σ (x − μ)², both in float64 first."""
+    x64 = x.astype(np.float64)
+    mean = channel_mean(x64)
+    var = channel_mean(np.square(x64 - per_channel(mean, x64)))
+    return mean.astype(x.dtype), var.astype(x.dtype)
 
 
 @np.errstate(all="ignore")
@@ -75,7 +85,7 @@ def batch_norm(
 ) -> Array:
     """y = γ·(x − μ)/√(σ² + ε) + β with the batch's statistics in training (updating the running ones in
     place) and the running statistics otherwise."""
-    x = check_input("batch_norm", x, None, training)
+    x = check_input("batch_norm", x, None, training or running_mean is None or running_var is None, eps)
     if x.size == 0:  # no values, no statistics: torch returns the (empty) affine map
         return scale_and_shift(x, weight, bias)
     if training or running_mean is None or running_var is None:
@@ -93,21 +103,20 @@ def batch_norm_backward(
     g: Array, x_hat: Array, invstd: Array, weight: Array | None, batch_stats: bool
 ) -> tuple[Array, Array, Array]:
     """(dL/dx, dL/dγ, dL/dβ) from the saved x̂ and 1/√(σ² + ε); ``batch_stats`` says whether μ, σ² came from x."""
-    axes = channel_axes(x_hat)
-    dweight, dbias = (g * x_hat).sum(axis=axes), g.sum(axis=axes)
+    dweight, dbias = channel_sum(g * x_hat), channel_sum(g)
     if g.size == 0:  # an empty batch: nothing to differentiate
         return g.copy(), dweight, dbias
     g_hat = g if weight is None else g * per_channel(weight, g)
     if not batch_stats:
         return g_hat * per_channel(invstd, g), dweight, dbias
-    mean_g = per_channel(g_hat.mean(axis=axes), g)
-    mean_gx = per_channel((g_hat * x_hat).mean(axis=axes), g)
+    mean_g = per_channel(channel_mean(g_hat), g)
+    mean_gx = per_channel(channel_mean(g_hat * x_hat), g)
     return (g_hat - mean_g - x_hat * mean_gx) * per_channel(invstd, g), dweight, dbias
 
 
-def check_input(where: str, x: Any, num_features: int | None, training: bool) -> Array:
-    """x is a floating (N, C) or (N, C, L) array with C = num_features, and more than one value per channel
-    when the batch statistics are used (torch's messages)."""
+def check_input(where: str, x: Any, num_features: int | None, training: bool, eps: float) -> Array:
+    """x is a floating (N, C) or (N, C, L) array with C = num_features, with more than one value per channel
+    and a positive eps when the batch statistics are used (torch's messages)."""
     x = checks.floating(where, "input", x)
     if x.ndim not in (2, 3):
         raise ValueError(f"expected 2D or 3D input (got {x.ndim}D input)")
@@ -117,4 +126,8 @@ def check_input(where: str, x: Any, num_features: int | None, training: bool) ->
         )
     if training and x.size and x.size // x.shape[1] == 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {x.shape}")
+    if training and not eps > 0:
+        raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
+    if not eps >= 0:
+        raise ValueError(f"batch_norm eps must be non-negative, but got {eps}")
     return x
