@@ -36,7 +36,7 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str, 
 def test_every_section_compares_both_implementations(run: tuple[dict[str, Any], str, Path]) -> None:
     _, text, _ = run
     sections = [name for name in tutorial.compare.records if name[0].isdigit()]
-    assert [int(name.split(".")[0]) for name in sections] == list(range(1, 10))
+    assert [int(name.split(".")[0]) for name in sections] == list(range(1, 11))
     for name, record in tutorial.compare.records.items():
         assert record.count >= 3, f"{name} compares too little"
         for dtype, worst in record.worst.items():

@@ -219,3 +219,25 @@ def batch_sizes_figure(runs: Mapping[str, tuple[Sequence[float], Sequence[float]
     _grid(ax)
     ax.legend(fontsize="small")
     return fig
+
+
+def regularization_figure(runs: Mapping[str, Mapping[str, tuple[Sequence[float], Sequence[float]]]]) -> Figure:
+    """Train and test accuracy per epoch, one panel per model: scratch as lines, torch (○) on top.
+
+    ``runs[model] = {"train": (scratch, torch), "test": (scratch, torch)}``.
+    """
+    fig = Figure(figsize=(3.6 * len(runs), 3.6), layout="constrained")
+    axes = fig.subplots(1, len(runs), sharey=True, squeeze=False)[0]
+    for ax, (name, curves) in zip(axes, runs.items(), strict=True):
+        for split, color in (("train", "tab:blue"), ("test", "tab:orange")):
+            ours, theirs = (100 * np.asarray(c) for c in curves[split])
+            epochs = np.arange(1, len(ours) + 1)
+            ax.plot(epochs, ours, color=color, label=f"{split} (scratch)", **SCRATCH)
+            every = max(1, len(epochs) // 12)
+            ax.plot(epochs[::every], theirs[::every], **{**TORCH, "color": color})
+        gap = 100 * (curves["train"][0][-1] - curves["test"][0][-1])
+        ax.set(title=f"{name}\ntrain − test: {gap:.1f} points", xlabel="epoch")
+        _grid(ax)
+    axes[0].set_ylabel("accuracy (%)")
+    axes[0].legend(fontsize="small", loc="lower right", title="torch: ○", title_fontsize="small")
+    return fig

@@ -29,6 +29,8 @@ LOSSES = "parity_tests/test_losses.py::"
 CE = "parity_tests/test_losses_cross_entropy.py::"
 CHECKPOINT = "parity_tests/test_checkpoint.py::"
 OPTIM = "parity_tests/test_optim.py::"
+DROPOUT = "parity_tests/test_dropout.py::"
+BATCHNORM = "parity_tests/test_batchnorm.py::"
 
 MODULE_PROBE = "fixed-seed init, forward, dL/dx and every dL/dθ"
 
@@ -151,6 +153,55 @@ CONCEPTS: list[Concept] = [
         ),
         probe=probes.module(lambda: scratch.nn.Linear(5, 3), lambda: torch.nn.Linear(5, 3), (4, 5)),
         probed=MODULE_PROBE + " of Linear(5, 3) on a 4×5 input",
+    ),
+    Concept(
+        name="Dropout",
+        group="Layers",
+        scratch=(
+            src("scratch.nn.functional.regularization:dropout_noise"),
+            src("scratch.nn.functional.regularization:dropout_backward"),
+            src("scratch.nn.dropout:Dropout", "forward", "backward"),
+        ),
+        formula=(Doc("scratch.nn.dropout:Dropout"),),
+        torch_code="""
+            layer = torch.nn.Dropout(p)
+            y = layer(x)  # training mode: x * bernoulli_(1 - p) / (1 - p); model.eval(): y = x
+            y.backward(grad_output)  # autograd: x.grad = grad_output * the same mask / (1 - p)
+        """,
+        torch_api=("torch.nn.Dropout", "torch.nn.functional.dropout"),
+        tests=(
+            f"{DROPOUT}test_the_same_seed_gives_torchs_mask_and_gradient",
+            f"{DROPOUT}test_evaluation_mode_and_p_zero_are_the_identity_and_draw_nothing",
+            f"{DROPOUT}test_gradcheck_with_a_fixed_mask",
+        ),
+        probe=probes.module(lambda: scratch.nn.Dropout(0.3), lambda: torch.nn.Dropout(0.3), (4, 5)),
+        probed="the mask after a fixed seed, forward and dL/dx of Dropout(0.3) on a 4×5 input",
+        exact=True,
+    ),
+    Concept(
+        name="BatchNorm1d",
+        group="Layers",
+        scratch=(
+            src("scratch.nn.functional.normalization:batch_statistics"),
+            src("scratch.nn.functional.normalization:normalize"),
+            src("scratch.nn.functional.normalization:update_running"),
+            src("scratch.nn.functional.normalization:batch_norm_backward"),
+            src("scratch.nn.batchnorm:BatchNorm1d", "forward", "backward"),
+        ),
+        formula=(Doc("scratch.nn.batchnorm:BatchNorm1d", 2),),
+        torch_code="""
+            layer = torch.nn.BatchNorm1d(num_features)
+            y = layer(x)  # training: batch statistics, running ones updated; model.eval(): running statistics
+            y.backward(grad_output)  # autograd: x.grad, weight.grad, bias.grad
+        """,
+        torch_api=("torch.nn.BatchNorm1d", "torch.nn.functional.batch_norm"),
+        tests=(
+            f"{BATCHNORM}test_training_then_evaluation_match_torch",
+            f"{BATCHNORM}test_gradcheck_in_both_modes",
+            "parity_tests/test_regularized_training.py::test_a_whole_run_gives_the_same_losses_weights_and_statistics",
+        ),
+        probe=probes.module(lambda: scratch.nn.BatchNorm1d(5), lambda: torch.nn.BatchNorm1d(5), (4, 5)),
+        probed=MODULE_PROBE + " of BatchNorm1d(5) in training mode on a 4×5 input",
     ),
     activation("Sigmoid", "sigmoid", ELEMENTWISE),
     activation("Tanh", "tanh", ELEMENTWISE),
