@@ -1046,7 +1046,7 @@ for mode in ("train", "eval"):
     print(f"{mode} mode: two calls on the same input agree: {np.array_equal(first, second)}")
     compare(f"{mode} mode: outputs of both calls", np.stack([first, second]), torch.stack([torch_first, torch_second]))
 bn = regularised[1]
-print("running mean after the two training calls:", bn.running_mean[:4], "num_batches_tracked:", int(bn.num_batches_tracked))
+print("running mean after two training calls:", bn.running_mean[:4], "batches:", int(bn.num_batches_tracked))
 compare("running statistics", bn.running_var, torch_regularised[1].running_var)
 
 # %% [markdown]
