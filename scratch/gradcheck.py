@@ -1,4 +1,4 @@
-"""Check a manual backward against finite differences (~ torch.autograd.gradcheck).
+"""Check a manual backward, or autograd's, against finite differences (~ torch.autograd.gradcheck).
 
 For every output element k, ``backward`` with the unit vector e_k gives row k of
 the analytical Jacobian.  For every input element j, central differences
@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from common import Array, checks
+from scratch.autograd.tensor import Tensor
 from scratch.nn.module import Module, Parameter
 
 
@@ -49,9 +50,14 @@ def gradcheck(
 
     ``fn`` is anything with ``fn(*inputs)`` and ``fn.backward(grad_output) -> dL/d inputs[0]``:
     a layer, a model or a loss (the other inputs, such as a target, are held fixed).
+    Or, as torch's, ``fn`` is a function of autograd Tensors (``inputs`` a Tensor or a tuple of them): every
+    input that requires grad is checked, its Jacobian rows coming from ``backward`` of the output.
     Like torch, it needs float64 values: float32 differences are too coarse.
     Returns True, or raises GradcheckError (returns False with ``raise_exception=False``).
     """
+    tensors = list(inputs) if isinstance(inputs, (tuple, list)) else [inputs]
+    if any(isinstance(t, Tensor) and not isinstance(t, Parameter) for t in tensors):
+        return _gradcheck_autograd(fn, tensors, eps, atol, rtol, raise_exception)
     if not (callable(fn) and callable(getattr(fn, "backward", None))):
         raise TypeError(
             f"gradcheck checks a manual backward: fn must have fn(*inputs) and fn.backward(grad_output) "
@@ -100,4 +106,49 @@ def gradcheck(
     finally:
         for p, grad in zip(params, saved_grads, strict=True):
             p.grad = grad
+    return True
+
+
+def _gradcheck_autograd(
+    fn: Callable[..., Tensor], inputs: list[Any], eps: float, atol: float, rtol: float, raise_exception: bool
+) -> bool:
+    """gradcheck of a function of Tensors: row k of the Jacobian is the inputs' .grad after out.backward(e_k)."""
+    checked = [(i, t) for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
+    if not checked:
+        raise ValueError(
+            "gradcheck expects at least one input tensor to require gradient, but none of them have requires_grad=True."
+        )
+    for i, t in checked:
+        if t.dtype != np.float64:
+            raise TypeError(f"gradcheck needs float64 tensors; input {i} is {t.dtype}")
+    saved_grads = [t.grad for _, t in checked]
+    try:
+        out = fn(*inputs)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
+        rows: list[list[Array]] = [[] for _ in checked]
+        for k in range(out.numel()):
+            for _, t in checked:
+                t.grad = None
+            unit = np.zeros(out.numel(), dtype=out.dtype)
+            unit[k] = 1
+            result = fn(*inputs)
+            if result.requires_grad:
+                result.backward(unit.reshape(out.shape))
+            for row, (_, t) in zip(rows, checked, strict=True):
+                row.append(np.zeros(t.numel()) if t.grad is None else t.grad.reshape(-1).copy())
+        for row, (i, t) in zip(rows, checked, strict=True):
+            a = np.stack(row) if row else np.zeros((0, t.numel()))
+            n = _numerical_jacobian(lambda: fn(*inputs).data, t.data, eps).reshape(a.shape)
+            with np.errstate(invalid="ignore"):
+                agree = np.all(np.abs(a - n) <= atol + rtol * np.abs(n))
+            if not agree:
+                if raise_exception:
+                    raise GradcheckError(
+                        f"Jacobian mismatch for output 0 with respect to input {i},\nnumerical:\n{n}\nanalytical:\n{a}"
+                    )
+                return False
+    finally:
+        for (_, t), grad in zip(checked, saved_grads, strict=True):
+            t.grad = grad
     return True

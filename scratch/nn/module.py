@@ -18,54 +18,24 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from common import Array, checks
+from scratch.autograd.tensor import Tensor
 
 
-class Parameter:
-    """An array that a Module trains: ``.data`` holds the values, ``.grad`` the gradient (None until backward).
+class Parameter(Tensor):
+    """A Tensor that a Module trains (as torch's ``nn.Parameter`` is a Tensor): it requires a gradient, ``.data``
+    holds the values and ``.grad`` the gradient (None until a backward).
 
-    As in torch, a gradient assigned to ``.grad`` must be None or an array of the parameter's shape and dtype.
+    Manual backprop writes ``.grad`` with ``accumulate_grad``; autograd (``loss.backward()``) does the same, and
+    either way a gradient assigned to ``.grad`` must be None or an array of the parameter's shape and dtype.
     """
 
     def __init__(self, data: ArrayLike) -> None:
-        self.data: Array = np.array(data)
-        self._grad: Array | None = None
-
-    @property
-    def grad(self) -> Array | None:
-        return self._grad
-
-    @grad.setter
-    def grad(self, value: Array | None) -> None:
-        self._grad = None if value is None else _checked_grad(self, value)
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return self.data.shape
-
-    @property
-    def dtype(self) -> np.dtype[Any]:
-        return self.data.dtype
-
-    @property
-    def ndim(self) -> int:
-        return self.data.ndim
+        super().__init__(np.array(data), requires_grad=True)
 
     @property
     def size(self) -> int:
+        """Number of elements, as NumPy's ``size`` (torch: ``numel()``)."""
         return self.data.size
-
-    def numel(self) -> int:
-        """Number of elements (torch's name for ``size``)."""
-        return self.data.size
-
-    def accumulate_grad(self, grad: Array) -> None:
-        """``grad += g`` (created on first use), as autograd accumulates into a leaf's ``.grad``."""
-        if grad.shape != self.data.shape:
-            raise ValueError(f"accumulate_grad: a gradient of shape {grad.shape} for a parameter of shape {self.shape}")
-        if self._grad is None:
-            self._grad = grad.astype(self.data.dtype, copy=True)
-        else:
-            self._grad += grad
 
     def __repr__(self) -> str:
         return f"Parameter containing:\n{self.data!r}"
@@ -87,23 +57,6 @@ def _value(module: Module, name: str) -> Array:
     """The array behind a state_dict entry: a parameter's data or a buffer."""
     param = module.__dict__["_parameters"].get(name)
     return param.data if param is not None else module.__dict__["_buffers"][name]
-
-
-def _checked_grad(p: Parameter, grad: Any) -> Array:
-    """torch's rules for assigning ``p.grad``: an array (a NumPy scalar for a 0-d one), of p's shape and dtype."""
-    if isinstance(grad, np.generic):
-        grad = np.asarray(grad)
-    if not isinstance(grad, np.ndarray):
-        raise TypeError(
-            f"assigned grad expected to be a numpy array or None but got grad of type {type(grad).__name__}"
-        )
-    if grad.shape != p.data.shape:
-        raise ValueError(
-            f"attempting to assign a gradient of shape {grad.shape} to a parameter of shape {p.data.shape}"
-        )
-    if grad.dtype != p.data.dtype:
-        raise TypeError(f"attempting to assign a gradient of dtype {grad.dtype} to a parameter of dtype {p.data.dtype}")
-    return grad
 
 
 class Module:

@@ -17,9 +17,10 @@ from typing import Any, TypeAlias
 import numpy as np
 
 from common import checks
+from scratch.autograd.tensor import Tensor
 from scratch.nn.module import Parameter
 
-ParamsT: TypeAlias = Iterable[Parameter] | Iterable[dict[str, Any]]
+ParamsT: TypeAlias = Iterable[Tensor] | Iterable[dict[str, Any]]
 
 
 class Optimizer:
@@ -34,7 +35,7 @@ class Optimizer:
     """True once ``step`` has run (a scheduler stepped before it warns, as torch's does)."""
 
     def __init__(self, params: ParamsT, defaults: dict[str, Any]) -> None:
-        if isinstance(params, (Parameter, np.ndarray)):
+        if isinstance(params, (Tensor, np.ndarray)):
             raise TypeError(
                 "params argument given to the optimizer should be an iterable of Parameters or dicts, "
                 f"but got {type(params).__name__}"
@@ -55,7 +56,7 @@ class Optimizer:
         if not isinstance(param_group, dict):
             raise TypeError(f"param_group must be a dict, but got {type(param_group).__name__}")
         params = param_group["params"]
-        if isinstance(params, Parameter):
+        if isinstance(params, Tensor):
             params = [params]
         elif isinstance(params, set):
             raise TypeError(
@@ -64,8 +65,10 @@ class Optimizer:
             )
         param_group["params"] = params = list(params)
         for p in params:
-            if not isinstance(p, Parameter):
-                raise TypeError(f"optimizer can only optimize Parameters, but one of the params is {type(p).__name__}")
+            if not isinstance(p, Tensor):
+                raise TypeError(f"optimizer can only optimize Tensors, but one of the params is {type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
         for name, default in self.defaults.items():
             param_group.setdefault(name, default)
         if len({id(p) for p in params}) != len(params):

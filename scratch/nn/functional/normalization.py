@@ -31,21 +31,21 @@ def per_channel(v: Array, x: Array) -> Array:
 
 def channel_sum(a: Array) -> Array:
     """Σ over each channel's values, accumulated in float64 as torch's CPU kernels do, in a's dtype."""
-    return a.sum(axis=channel_axes(a), dtype=np.float64).astype(a.dtype)
+    return a.sum(axis=channel_axes(a), dtype=np.float64).astype(a.dtype, copy=False)
 
 
 def channel_mean(a: Array) -> Array:
     """(1/m) Σ over each channel's values, accumulated in float64, in a's dtype."""
-    return a.mean(axis=channel_axes(a), dtype=np.float64).astype(a.dtype)
+    return a.mean(axis=channel_axes(a), dtype=np.float64).astype(a.dtype, copy=False)
 
 
 @np.errstate(all="ignore")  # inf and NaN propagate silently, as in torch
 def batch_statistics(x: Array) -> tuple[Array, Array]:
     """(μ, σ²) of each channel: the mean and the biased variance (1/m) Σ (x − μ)², both in float64 first."""
-    x64 = x.astype(np.float64)
+    x64 = x.astype(np.float64, copy=False)
     mean = channel_mean(x64)
     var = channel_mean(np.square(x64 - per_channel(mean, x64)))
-    return mean.astype(x.dtype), var.astype(x.dtype)
+    return mean.astype(x.dtype, copy=False), var.astype(x.dtype, copy=False)
 
 
 @np.errstate(all="ignore")

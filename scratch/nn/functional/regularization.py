@@ -25,7 +25,7 @@ def dropout_noise(x: Array, p: float, generator: Generator | None = None) -> Arr
         return np.zeros_like(x)
     keep = (default_generator if generator is None else generator).bernoulli(x.size, 1 - p)
     scale = one / x.dtype.type(1 - p)
-    return _in_memory_order(np.where(keep, scale, x.dtype.type(0)).astype(x.dtype), x)
+    return _in_memory_order(np.where(keep, scale, x.dtype.type(0)), x)
 
 
 @np.errstate(all="ignore")  # inf and NaN pass through, and inf·0 is NaN, as in torch

@@ -1,0 +1,270 @@
+"""The operations a Tensor records, each forward beside its vector-Jacobian product (g = dL/d(output)).
+
+Binary operations broadcast as NumPy does; ``unbroadcast`` sums a gradient back to the shape of the input it
+belongs to.  An operand may be a Tensor, an ndarray or a Python number, on either side.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_index
+
+from common import Array
+from scratch.autograd.tensor import VJP, MaxResult, Node, Tensor, recording
+
+
+def record(name: str, data: Array, inputs: Sequence[Tensor], vjp: VJP) -> Tensor:
+    """The result of an operation: a Tensor holding ``data`` that, when any input requires grad (and
+    ``no_grad`` is off), remembers how it was made."""
+    out = Tensor(data)
+    if recording() and any(t.requires_grad for t in inputs):
+        out.requires_grad = True
+        out.grad_fn = Node(name, tuple(inputs), data.shape, vjp)
+    return out
+
+
+def tensor(value: Any) -> Tensor:
+    """An operand as a Tensor: a Tensor as it is, an array or a number wrapped (no gradient)."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (np.ndarray, np.generic, numbers.Number)) and not isinstance(value, bool):
+        return Tensor(np.asarray(value))
+    raise TypeError(f"unsupported operand: expected a Tensor, a numpy array or a number, got {type(value).__name__}")
+
+
+def unbroadcast(g: Array, shape: tuple[int, ...], dtype: np.dtype[Any]) -> Array:
+    """Σ of g over the axes NumPy broadcast an input of ``shape`` along: its gradient, in its dtype."""
+    extra = g.ndim - len(shape)
+    stretched = tuple(i + extra for i, n in enumerate(shape) if n == 1 and g.shape[i + extra] != 1)
+    g = g.sum(axis=tuple(range(extra)) + stretched, keepdims=True) if extra or stretched else g
+    return g.reshape(shape).astype(dtype, copy=False)
+
+
+def _operands(name: str, a: Any, b: Any) -> tuple[Tensor, Tensor, Any, Any]:
+    """Both operands as Tensors, and the values to compute with (a Python number stays one: it takes the
+    tensor's dtype, as in torch); shapes that do not broadcast are a ValueError naming both."""
+    x, y = tensor(a), tensor(b)
+    try:
+        np.broadcast_shapes(x.shape, y.shape)
+    except ValueError:
+        raise ValueError(f"{name}: shapes {x.shape} and {y.shape} do not broadcast") from None
+    return x, y, (a if isinstance(a, numbers.Number) else x.data), (b if isinstance(b, numbers.Number) else y.data)
+
+
+@np.errstate(all="ignore")  # inf and NaN propagate silently, as in torch
+def add(a: Any, b: Any) -> Tensor:
+    """a + b;  dL/da = g, dL/db = g (each summed back to its shape)."""
+    x, y, u, v = _operands("add", a, b)
+    return record(
+        "AddBackward0",
+        np.asarray(u + v),
+        (x, y),
+        lambda g: (unbroadcast(g, x.shape, x.dtype), unbroadcast(g, y.shape, y.dtype)),
+    )
+
+
+@np.errstate(all="ignore")
+def sub(a: Any, b: Any) -> Tensor:
+    """a − b;  dL/da = g, dL/db = −g."""
+    x, y, u, v = _operands("sub", a, b)
+    return record(
+        "SubBackward0",
+        np.asarray(u - v),
+        (x, y),
+        lambda g: (unbroadcast(g, x.shape, x.dtype), unbroadcast(-g, y.shape, y.dtype)),
+    )
+
+
+@np.errstate(all="ignore")
+def mul(a: Any, b: Any) -> Tensor:
+    """a·b;  dL/da = g·b, dL/db = g·a."""
+    x, y, u, v = _operands("mul", a, b)
+    return record(
+        "MulBackward0",
+        np.asarray(u * v),
+        (x, y),
+        lambda g: (unbroadcast(g * v, x.shape, x.dtype), unbroadcast(g * u, y.shape, y.dtype)),
+    )
+
+
+@np.errstate(all="ignore")
+def div(a: Any, b: Any) -> Tensor:
+    """a/b;  dL/da = g/b, dL/db = −g·(a/b)/b (torch's order of operations)."""
+    x, y, u, v = _operands("div", a, b)
+    return record(
+        "DivBackward0",
+        np.asarray(u / v),
+        (x, y),
+        lambda g: (unbroadcast(g / v, x.shape, x.dtype), unbroadcast(-g * ((u / v) / v), y.shape, y.dtype)),
+    )
+
+
+def neg(a: Tensor) -> Tensor:
+    """−a;  dL/da = −g."""
+    return record("NegBackward0", -a.data, (a,), lambda g: (-g,))
+
+
+@np.errstate(all="ignore")
+def pow(a: Tensor, c: Any) -> Tensor:
+    """a^c for a constant c;  dL/da = g·c·a^(c−1) (0 when c = 0)."""
+    if isinstance(c, bool) or not isinstance(c, numbers.Real):
+        raise TypeError(f"pow: the exponent must be a number (a constant), got {type(c).__name__}")
+    return record(
+        "PowBackward0", a.data**c, (a,), lambda g: (np.zeros_like(g) if c == 0 else g * (c * a.data ** (c - 1)),)
+    )
+
+
+@np.errstate(all="ignore")
+def matmul(a: Any, b: Any) -> Tensor:
+    """a @ b;  dL/da = g @ bᵀ, dL/db = aᵀ @ g (a 1-D operand is a row or a column, as in NumPy and torch)."""
+    x, y = tensor(a), tensor(b)
+    if x.ndim == 0 or y.ndim == 0 or x.shape[-1] != y.shape[-2 if y.ndim > 1 else 0]:
+        raise ValueError(f"matmul: shapes {x.shape} and {y.shape} cannot be multiplied")
+    if x.dtype != y.dtype:
+        raise TypeError(f"matmul: expected both operands to have the same dtype, got {x.dtype} and {y.dtype}")
+    A = x.data[None, :] if x.ndim == 1 else x.data  # 1-D operands as matrices, then back
+    B = y.data[:, None] if y.ndim == 1 else y.data
+
+    def vjp(g: Array) -> tuple[Array, Array]:
+        G = np.expand_dims(g, -1) if y.ndim == 1 else g
+        G = np.expand_dims(G, -2) if x.ndim == 1 else G
+        dA, dB = G @ np.swapaxes(B, -1, -2), np.swapaxes(A, -1, -2) @ G
+        dA = dA[..., 0, :] if x.ndim == 1 else dA
+        dB = dB[..., 0] if y.ndim == 1 else dB
+        return unbroadcast(dA, x.shape, x.dtype), unbroadcast(dB, y.shape, y.dtype)
+
+    return record("MmBackward0", np.asarray(x.data @ y.data), (x, y), vjp)
+
+
+def _axes(t: Tensor, dim: int | Sequence[int] | None) -> tuple[int, ...]:
+    dims = range(t.ndim) if dim is None else (dim,) if isinstance(dim, int) else dim
+    try:
+        return tuple(sorted(int(normalize_axis_index(d, max(t.ndim, 1))) for d in dims))
+    except np.exceptions.AxisError:
+        raise IndexError(f"Dimension out of range: dim {dim} for a tensor of {t.ndim} dimensions") from None
+
+
+def _expand(g: Array, t: Tensor, axes: tuple[int, ...], keepdim: bool) -> Array:
+    """g, the gradient of a reduction over ``axes``, spread back over t's shape."""
+    return np.broadcast_to(g if keepdim or t.ndim == 0 else np.expand_dims(g, axes), t.shape)
+
+
+@np.errstate(all="ignore")
+def sum(t: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
+    """Σ over ``dim`` (all axes when None);  dL/dt = g copied to every summed element."""
+    axes = _axes(t, dim)
+    return record(
+        "SumBackward0",
+        np.asarray(t.data.sum(axis=axes, keepdims=keepdim)),
+        (t,),
+        lambda g: (_expand(g, t, axes, keepdim),),
+    )
+
+
+@np.errstate(all="ignore")
+def mean(t: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
+    """(1/n) Σ over ``dim``;  dL/dt = g/n for every averaged element."""
+    axes = _axes(t, dim)
+    n = int(np.prod([t.shape[a] for a in axes])) if t.ndim else 1
+    return record(
+        "MeanBackward0",
+        np.asarray(t.data.mean(axis=axes, keepdims=keepdim)),
+        (t,),
+        lambda g: (_expand(g, t, axes, keepdim) / t.dtype.type(n),),
+    )
+
+
+def max_dim(t: Tensor, dim: int, keepdim: bool = False) -> MaxResult:
+    """(values, indices) of the maximum along ``dim`` (the first one among ties);  dL/dt = g at those indices."""
+    (axis,) = _axes(t, dim)
+    kept = np.expand_dims(t.data.argmax(axis=axis), axis)
+    values, indices = np.take_along_axis(t.data, kept, axis), kept
+
+    def vjp(g: Array) -> tuple[Array]:
+        grad = np.zeros_like(t.data)
+        np.put_along_axis(grad, kept, g if keepdim else np.expand_dims(g, axis), axis)
+        return (grad,)
+
+    if not keepdim:
+        values, indices = np.squeeze(values, axis), np.squeeze(indices, axis)
+    return MaxResult(record("MaxBackward0", values, (t,), vjp), Tensor(indices))
+
+
+def max_all(t: Tensor) -> Tensor:
+    """The largest element;  dL/dt = g shared evenly among the elements that attain it (torch's rule)."""
+    top = t.data.max()
+    ties = t.data == top
+    return record("MaxBackward1", np.asarray(top), (t,), lambda g: (np.where(ties, g / ties.sum(), 0).astype(t.dtype),))
+
+
+@np.errstate(all="ignore")
+def exp(t: Tensor) -> Tensor:
+    """e^t;  dL/dt = g·e^t (the output itself)."""
+    y = np.exp(t.data)
+    return record("ExpBackward0", y, (t,), lambda g: (g * y,))
+
+
+@np.errstate(all="ignore")
+def log(t: Tensor) -> Tensor:
+    """ln t;  dL/dt = g/t."""
+    return record("LogBackward0", np.log(t.data), (t,), lambda g: (g / t.data,))
+
+
+@np.errstate(all="ignore")
+def tanh(t: Tensor) -> Tensor:
+    """tanh t;  dL/dt = g·(1 − y²), written (1 − y)(1 + y) to keep its precision near |y| = 1."""
+    y = np.tanh(t.data)
+    return record("TanhBackward0", y, (t,), lambda g: (g * ((1 - y) * (1 + y)),))
+
+
+@np.errstate(all="ignore")
+def sigmoid(t: Tensor) -> Tensor:
+    """σ(t) = 1/(1 + e^(−t)), without overflow;  dL/dt = g·(1 − y)·y."""
+    z = np.exp(-np.abs(t.data))
+    y = np.where(t.data >= 0, 1 / (1 + z), z / (1 + z))
+    return record("SigmoidBackward0", y, (t,), lambda g: (g * (1 - y) * y,))
+
+
+def relu(t: Tensor) -> Tensor:
+    """max(t, 0);  dL/dt = g where the output is positive, else 0 (0 at the kink, as torch)."""
+    y = np.maximum(t.data, 0)
+    return record("ReluBackward0", y, (t,), lambda g: (np.where(y <= 0, 0, g).astype(t.dtype, copy=False),))
+
+
+def reshape(t: Tensor, shape: Sequence[int]) -> Tensor:
+    """The same elements in another shape;  dL/dt = g in t's shape."""
+    try:
+        y = t.data.reshape(tuple(shape))
+    except ValueError:
+        raise ValueError(f"reshape: shape {tuple(shape)} is invalid for a tensor of {t.numel()} elements") from None
+    return record("ViewBackward0", y, (t,), lambda g: (g.reshape(t.shape),))
+
+
+def permute(t: Tensor, axes: Sequence[int]) -> Tensor:
+    """The axes reordered;  dL/dt = g with the inverse order."""
+    return record("PermuteBackward0", t.data.transpose(axes), (t,), lambda g: (g.transpose(np.argsort(axes)),))
+
+
+def transpose(t: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Two axes swapped;  dL/dt = g with them swapped back."""
+    axes = list(range(t.ndim))
+    i, j = (_axes(t, d)[0] for d in (dim0, dim1))
+    axes[i], axes[j] = axes[j], axes[i]
+    return permute(t, axes)
+
+
+def index(t: Tensor, key: Any) -> Tensor:
+    """t[key] (integers, slices, integer arrays such as t[rows, cols]);  dL/dt = g added back at the picked
+    positions (twice where a position is picked twice)."""
+    key = tuple(k.data if isinstance(k, Tensor) else k for k in (key if isinstance(key, tuple) else (key,)))
+
+    def vjp(g: Array) -> tuple[Array]:
+        grad = np.zeros_like(t.data)
+        np.add.at(grad, key, g)
+        return (grad,)
+
+    return record("IndexBackward0", np.asarray(t.data[key]), (t,), vjp)
