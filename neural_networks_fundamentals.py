@@ -41,10 +41,12 @@ import scratch
 import torch_impl.models as tm
 import tutorial
 from common import datasets
+from plots import graph as graph_plots
 from plots import perceptron as perceptron_plots
 from plots import tutorial as figures
+from scratch import autograd, nn, optim
 from scratch import models as sm
-from scratch import nn, optim
+from scratch.autograd import models as am
 from scratch.data import make_loader
 from scratch.train import evaluate, train
 from torch_impl import data as tdata
@@ -816,6 +818,92 @@ doubling = float(np.linalg.norm(small.fc1.weight.grad) / np.linalg.norm(first))
 print(f"‖fc1.weight.grad‖ after two backward passes = {doubling:.3f} × after one")
 compare("two backward passes: 2 × the gradient", small.fc1.weight.grad, 2 * first)
 compare("two backward passes: scratch vs torch", small.fc1.weight.grad, torch_small.fc1.weight.grad)
+
+# %% [markdown]
+# **What `loss.backward()` does.** scratch's backward above is written by hand, layer by layer; torch's autograd
+# works for *any* expression. It can, because every operation on a tensor that requires a gradient is **recorded**:
+# the result remembers the operation, its inputs, and its *vector-Jacobian product* (VJP), the rule that turns
+# g = ∂L/∂(output) into ∂L/∂(input) — for $z = a \cdot b$, $\partial L/\partial a = g \cdot b$ and
+# $\partial L/\partial b = g \cdot a$. `backward()` then orders the recorded graph so that every tensor comes after
+# everything computed from it (a reverse *topological order*), starts from ∂L/∂L = 1, and walks back: each operation
+# receives the *sum* of the gradients flowing into its output (a tensor used twice receives two), applies its VJP,
+# and passes the results to its inputs; what reaches a leaf is added (`+=`) to its `.grad`. `scratch.autograd` is
+# that, in NumPy, small enough to read in one sitting (`scratch/autograd/tensor.py` and `ops.py`). A small
+# expression, its graph, and the numbers:
+
+# %%
+a = autograd.Tensor(np.array([1.0, 2.0]), requires_grad=True)
+b = autograd.Tensor(np.array([3.0, -1.0]), requires_grad=True)
+c = autograd.Tensor(np.array([0.5, 0.5]), requires_grad=True)
+e = (a * b + c).sum()
+e.backward()
+print(f"e = {e.item()}; de/da = b = {a.grad}, de/db = a = {b.grad}, de/dc = 1 = {c.grad}")
+ta, tb, tc = (torch.tensor(v.data, requires_grad=True) for v in (a, b, c))
+(ta * tb + tc).sum().backward()
+for name, ours, theirs in (("a", a, ta), ("b", b, tb), ("c", c, tc)):
+    compare(f"(a·b + c).sum(): de/d{name}", ours.grad, theirs.grad)
+e_again = (a * b + c).sum()  # backward frees what the graph saved: a new graph for the picture
+show(graph_plots.graph_figure(e_again, {"a": a, "b": b, "c": c}, "(a·b + c).sum()"), "graph_expression")
+
+# %% [markdown]
+# The same `SimpleMLP`, its forward written with autograd tensors (`scratch/autograd/models.py`: `F.linear`, `relu`,
+# and a `cross_entropy` built from `log_softmax` and integer indexing, none of them differentiated by hand). The
+# graph of its loss on the six samples above, and the numbers red in the corners: the order in which `backward()`
+# visits the operations, from the loss (1) back to the first layer's weight. Note the `constant`: the row maximum
+# that `log_softmax` subtracts to avoid overflow is *detached*, since the result does not depend on it.
+
+# %%
+scratch.manual_seed(3)
+auto_small = am.SimpleMLP(4, 8, 3)
+x_leaf = autograd.Tensor(X8)
+auto_loss = autograd.functional.cross_entropy(auto_small(x_leaf), y8)
+show(
+    graph_plots.graph_figure(
+        auto_loss, dict(auto_small.named_parameters()) | {"x": x_leaf}, "cross_entropy(SimpleMLP(x), y)", vertical=True
+    ),
+    "graph_mlp",
+)
+auto_loss.backward()
+torch.manual_seed(3)
+torch_fresh = tm.SimpleMLP(4, 8, 3)  # torch_small's gradients hold two backward passes by now
+torch.nn.functional.cross_entropy(torch_fresh(t(X8)), t(y8)).backward()
+for name, p in auto_small.named_parameters():
+    compare(f"dL/d{name}: scratch.autograd vs torch", p.grad, dict(torch_fresh.named_parameters())[name].grad)
+
+# %% [markdown]
+# **One model trained three ways** — manual backprop, scratch.autograd, torch's autograd — from the same seed,
+# 300 steps of Adam in float64 on the same batch; the autograd version's loop is torch's, line for line:
+
+# %%
+X3, y3 = datasets.blobs(n_samples=96, centers=3, n_features=4, seed=0, dtype=np.float64)
+scratch.manual_seed(0)
+manual_net = sm.SimpleMLP(4, 16, 3).double()
+scratch.manual_seed(0)
+autograd_net = am.SimpleMLP(4, 16, 3).double()
+torch.manual_seed(0)
+torch_net3 = tm.SimpleMLP(4, 16, 3).double()
+manual_losses, torch_losses3 = fit_both(
+    manual_net,
+    torch_net3,
+    X3,
+    y3,
+    300,
+    lambda ours, theirs: (optim.Adam(ours, lr=0.01), torch.optim.Adam(theirs, lr=0.01)),
+)
+autograd_optimizer = optim.Adam(autograd_net.parameters(), lr=0.01)
+autograd_losses = []
+for _ in range(300):
+    autograd_optimizer.zero_grad()
+    loss3 = autograd.functional.cross_entropy(autograd_net(X3), y3)
+    loss3.backward()
+    autograd_optimizer.step()
+    autograd_losses.append(loss3.item())
+final = {"manual": manual_losses[-1], "autograd": autograd_losses[-1], "torch": torch_losses3[-1]}
+print("loss after 300 steps:", ", ".join(f"{way} {value:.6f}" for way, value in final.items()))
+compare("3 ways: manual vs torch, loss per step", manual_losses, torch_losses3, dtype="float64")
+compare("3 ways: scratch.autograd vs torch, loss per step", autograd_losses, torch_losses3, dtype="float64")
+for name, p in autograd_net.named_parameters():
+    compare(f"3 ways: {name}, scratch.autograd vs torch", p.data, dict(torch_net3.named_parameters())[name])
 
 # %% [markdown]
 # **Batch size, steps per epoch, and noise.** An epoch of $n$ samples in batches of $B$ takes $\lceil n/B \rceil$

@@ -266,3 +266,22 @@ def test_gradcheck_accepts_functions_of_tensors() -> None:
         scratch.gradcheck(broken, x)
     with pytest.raises(ValueError, match="at least one input tensor to require gradient"):
         scratch.gradcheck(lambda x: x * 2, Tensor(np.ones(2)))
+
+
+def test_the_graph_picture_labels_every_operation_and_numbers_backwards_order() -> None:
+    from plots.graph import graph_figure, layout
+
+    a, b = Tensor(np.ones(2), requires_grad=True), Tensor(np.full(2, 2.0), requires_grad=True)
+    e = (a * b + 1).sum()
+    boxes = layout(e, {"a": a, "b": b})
+    labels = [box.label.split("\n")[0] for box in boxes]
+    assert sorted(labels) == ["Add", "Mul", "Sum", "a", "b", "constant"]
+    turns = {box.label.split("\n")[0]: box.turn for box in boxes if box.turn is not None}
+    assert turns == {"Sum": 1, "Add": 2, "Mul": 3}  # backward starts at the loss
+    assert all(
+        box.level < next(b2.level for b2 in boxes if b2.label.startswith("Mul"))
+        for box in boxes
+        if box.label.split("\n")[0] in ("a", "b")
+    )
+    texts = [t.get_text() for t in graph_figure(e, {"a": a, "b": b}, "e").axes[0].texts]
+    assert "Mul\n2" in texts and "Sum\nscalar" in texts

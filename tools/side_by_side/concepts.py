@@ -17,6 +17,7 @@ import torch_impl.data
 import torch_impl.models
 import torch_impl.train
 from scratch import models
+from scratch.autograd import models as autograd_models
 from tools.side_by_side import probes
 from tools.side_by_side.page import Concept, Doc, src
 
@@ -31,6 +32,7 @@ CHECKPOINT = "parity_tests/test_checkpoint.py::"
 OPTIM = "parity_tests/test_optim.py::"
 DROPOUT = "parity_tests/test_dropout.py::"
 BATCHNORM = "parity_tests/test_batchnorm.py::"
+AUTOGRAD = "parity_tests/test_autograd.py::"
 
 MODULE_PROBE = "fixed-seed init, forward, dL/dx and every dL/dθ"
 
@@ -319,6 +321,56 @@ CONCEPTS: list[Concept] = [
             lambda: models.MLP([5, 8, 6, 3], "tanh"), lambda: torch_impl.models.MLP([5, 8, 6, 3], "tanh"), (4, 5)
         ),
         probed=MODULE_PROBE + " of MLP([5, 8, 6, 3], 'tanh')",
+    ),
+    Concept(
+        name="Autograd: Tensor and backward",
+        group="Autograd from scratch",
+        scratch=(
+            src("scratch.autograd.tensor:Tensor", "backward"),
+            src("scratch.autograd.tensor:topological_order"),
+            src("scratch.autograd.ops:record"),
+            src("scratch.autograd.ops:unbroadcast"),
+            src("scratch.autograd.ops:mul"),
+            src("scratch.autograd.ops:matmul"),
+        ),
+        formula=(Doc("scratch.autograd.tensor", 2),),
+        torch_code="""
+            a = torch.tensor(..., requires_grad=True)
+            loss = (a * b).sum()  # each operation records its grad_fn (MulBackward0, SumBackward0)
+            loss.backward()  # reverse topological order, vector-Jacobian products, a.grad += ...
+        """,
+        torch_api=("torch.Tensor.backward", "torch.autograd.backward"),
+        tests=(
+            f"{AUTOGRAD}test_binary_operations_broadcast_and_sum_their_gradients_back",
+            f"{AUTOGRAD}test_a_tensor_used_twice_gets_both_gradients_and_branches_add_up",
+            f"{AUTOGRAD}test_two_backward_calls_accumulate_exactly_g_plus_g",
+        ),
+        probe=probes.autograd_model(
+            lambda: autograd_models.MLP([5, 8, 3], "tanh"), lambda: torch_impl.models.MLP([5, 8, 3], "tanh"), (4, 5)
+        ),
+        probed="cross-entropy of MLP([5, 8, 3], 'tanh') on a 4×5 batch, then loss.backward(): the loss and every dL/dθ",
+    ),
+    Concept(
+        name="SimpleMLP on autograd",
+        group="Autograd from scratch",
+        scratch=(
+            src("scratch.autograd.models:SimpleMLP"),
+            src("scratch.autograd.models:Linear", "forward"),
+            src("scratch.autograd.functional:linear"),
+            src("scratch.autograd.functional:log_softmax"),
+            src("scratch.autograd.functional:cross_entropy"),
+        ),
+        formula=(Doc("scratch.autograd.models", 2),),
+        torch=(src("torch_impl.models:SimpleMLP"),),
+        torch_api=("torch.nn.Module", "torch.nn.functional.cross_entropy"),
+        tests=(
+            "parity_tests/test_autograd_training.py::test_manual_autograd_and_torch_train_the_same_model",
+            f"{AUTOGRAD}test_functional_matches_torch",
+        ),
+        probe=probes.autograd_model(
+            lambda: autograd_models.SimpleMLP(5, 8, 3), lambda: torch_impl.models.SimpleMLP(5, 8, 3), (4, 5)
+        ),
+        probed="cross-entropy of SimpleMLP(5, 8, 3) on a 4×5 batch, then loss.backward(): the loss and every dL/dθ",
     ),
     Concept(
         name="DataLoader",

@@ -211,3 +211,27 @@ def training(scratch_train: Callable[..., Any], torch_train: Callable[..., Any])
             check(key, ours.state_dict()[key], value)
 
     return probe
+
+
+def autograd_model(scratch_factory: Callable[[], Any], torch_factory: Callable[[], Any], shape: Sequence[int]) -> Probe:
+    """A model on scratch.autograd and its torch twin from the same seed: the cross-entropy loss of one batch,
+    then ``loss.backward()`` on both sides and every dL/dθ."""
+    from scratch.autograd import Tensor
+    from scratch.autograd import functional as F
+
+    def probe(dtype: np.dtype[Any]) -> None:
+        scratch.manual_seed(SEED)
+        ours = scratch_factory().to(dtype)
+        torch.manual_seed(SEED)
+        theirs = torch_factory().to(TORCH_DTYPE[dtype])
+        x = sample(shape, dtype)
+        y = np.arange(shape[0]) % 3
+        loss = F.cross_entropy(ours(Tensor(x)), y)
+        loss_t = torch.nn.functional.cross_entropy(theirs(torch.from_numpy(x)), torch.from_numpy(y))
+        check("loss", loss.data, loss_t)
+        loss.backward()
+        loss_t.backward()
+        for (name, p), (_, p_t) in zip(ours.named_parameters(), theirs.named_parameters(), strict=True):
+            check(f"{name}.grad", p.grad, p_t.grad)
+
+    return probe
