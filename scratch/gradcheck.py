@@ -38,6 +38,19 @@ def _numerical_jacobian(f: Callable[[], Array], x: Array, eps: float) -> Array:
     return np.stack(columns, axis=1) if columns else np.zeros((0, 0))
 
 
+def _agree(name: str, rows: list[Array], numerical: Array, atol: float, rtol: float, raise_exception: bool) -> bool:
+    """|analytical − numerical| ≤ atol + rtol·|numerical| everywhere; the analytical Jacobian's rows are ``rows``."""
+    a = np.stack(rows) if rows else np.zeros((0, numerical.shape[1] if numerical.ndim == 2 else 0))
+    n = numerical.reshape(a.shape)
+    with np.errstate(invalid="ignore"):
+        agree = bool(np.all(np.abs(a - n) <= atol + rtol * np.abs(n)))
+    if not agree and raise_exception:
+        raise GradcheckError(
+            f"Jacobian mismatch for output 0 with respect to {name},\nnumerical:\n{n}\nanalytical:\n{a}"
+        )
+    return agree
+
+
 def gradcheck(
     fn: Module,
     inputs: Array | Sequence[Any],
@@ -92,16 +105,7 @@ def gradcheck(
                 analytical[i].append(np.zeros(p.size) if p.grad is None else p.grad.reshape(-1))
         targets = [("input 0", x)] + [(f"parameter {i}", p.data) for i, p in enumerate(params)]
         for (name, array), rows in zip(targets, analytical, strict=True):
-            a = np.stack(rows) if rows else np.zeros((0, array.size))
-            n = _numerical_jacobian(lambda: fn(*args), array, eps)
-            n = n.reshape(a.shape)
-            with np.errstate(invalid="ignore"):
-                agree = np.all(np.abs(a - n) <= atol + rtol * np.abs(n))
-            if not agree:
-                if raise_exception:
-                    raise GradcheckError(
-                        f"Jacobian mismatch for output 0 with respect to {name},\nnumerical:\n{n}\nanalytical:\n{a}"
-                    )
+            if not _agree(name, rows, _numerical_jacobian(lambda: fn(*args), array, eps), atol, rtol, raise_exception):
                 return False
     finally:
         for p, grad in zip(params, saved_grads, strict=True):
@@ -138,15 +142,8 @@ def _gradcheck_autograd(
             for row, (_, t) in zip(rows, checked, strict=True):
                 row.append(np.zeros(t.numel()) if t.grad is None else t.grad.reshape(-1).copy())
         for row, (i, t) in zip(rows, checked, strict=True):
-            a = np.stack(row) if row else np.zeros((0, t.numel()))
-            n = _numerical_jacobian(lambda: fn(*inputs).data, t.data, eps).reshape(a.shape)
-            with np.errstate(invalid="ignore"):
-                agree = np.all(np.abs(a - n) <= atol + rtol * np.abs(n))
-            if not agree:
-                if raise_exception:
-                    raise GradcheckError(
-                        f"Jacobian mismatch for output 0 with respect to input {i},\nnumerical:\n{n}\nanalytical:\n{a}"
-                    )
+            numerical = _numerical_jacobian(lambda: fn(*inputs).data, t.data, eps)
+            if not _agree(f"input {i}", row, numerical, atol, rtol, raise_exception):
                 return False
     finally:
         for (_, t), grad in zip(checked, saved_grads, strict=True):
