@@ -1,8 +1,8 @@
 """Adam, AMSGrad and AdamW (~ torch.optim.Adam, torch.optim.AdamW).
 
-``adam_update`` is the rule, written as torch's single-tensor path (its CPU default) runs it, and
-``Adam.step`` applies it to one parameter at a time.  ``foreach=True`` and ``fused=True`` run the same
-rule faster (fast.py), bit for bit the same.
+``Adam.step`` applies the rule, ``adam_update`` (functional.py, as torch's single-tensor path, its CPU
+default), to one parameter at a time.  ``foreach=True`` and ``fused=True`` run the same rule faster
+(fast.py), bit for bit the same.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from common import Array, checks
+from common import checks
 from scratch.nn.module import Parameter
+from scratch.optim import fast
+from scratch.optim.functional import adam_update
 from scratch.optim.optimizer import Optimizer, ParamsT, check_foreach_fused
 
 State = dict[str, Any]
@@ -81,17 +83,17 @@ class Adam(Optimizer):
         """Update every parameter that has a gradient, one at a time, by ``adam_update`` (the rule above)."""
         loss = self._begin_step(closure)
         for index, group in enumerate(self.param_groups):
-            params = [p for p in group["params"] if p.grad is not None]
             if group["foreach"] or group["fused"]:  # the same rule, fewer or cheaper NumPy calls: fast.py
-                from scratch.optim import fast
-
-                fast.adam_step(self, index, params, group)
+                fast.adam_step(self, index, group)
                 continue
-            for p in params:
-                state = self.init_state(p, group)
+            for p in group["params"]:
+                grad = p.grad
+                if grad is None:
+                    continue
+                state = self.state[p] or self.init_state(p, group)
                 state["step"] += 1
                 m, v, v_max = state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq")
-                adam_update(p.data, p.grad, m, v, v_max, float(state["step"]), group)
+                adam_update(p.data, grad, m, v, v_max, float(state["step"]), group)
         return loss
 
     def init_state(self, p: Parameter, group: dict[str, Any]) -> State:
@@ -142,35 +144,6 @@ class AdamW(Adam):
             fused=fused,
             decoupled_weight_decay=True,
         )
-
-
-def adam_update(
-    p: Array, grad: Array, m: Array, v: Array, v_max: Array | None, t: float, group: dict[str, Any]
-) -> None:
-    """One Adam step of one parameter, in place: the rule in the class docstring, in torch's order."""
-    dt = p.dtype.type
-    lr, (beta1, beta2), eps, weight_decay = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-    g = -grad if group["maximize"] else grad
-    if weight_decay != 0:
-        if group["decoupled_weight_decay"]:
-            p *= dt(1 - lr * weight_decay)
-        else:
-            g = g + dt(weight_decay) * p
-    w = dt(1 - beta1)
-    if w < 0.5:  # torch's lerp(m, g, w) picks the branch that keeps the rounding small
-        m += w * (g - m)
-    else:
-        m[...] = g - (g - m) * (dt(1) - w)
-    v *= dt(beta2)
-    v += dt(1 - beta2) * g * g
-    bias_correction1 = 1 - beta1**t
-    bias_correction2 = 1 - beta2**t
-    step_size = lr / bias_correction1
-    if v_max is not None:
-        np.maximum(v_max, v, out=v_max)
-        v = v_max
-    denom = np.sqrt(v) / dt(bias_correction2**0.5) + dt(eps)
-    p += (dt(-step_size) * m) / denom
 
 
 def check_adam_arguments(

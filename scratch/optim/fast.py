@@ -1,7 +1,7 @@
 """``foreach=True`` and ``fused=True``: the update rules of adam.py and sgd.py, the same numbers, faster.
 
-The rules a learner reads are ``adam_update`` and ``sgd_update``: one parameter at a time, in torch's
-order, which is what runs by default (torch's single-tensor path, its CPU default).  These paths run the
+The rules a learner reads are ``adam_update`` and ``sgd_update`` (functional.py): one parameter at a time, in
+torch's order, which is what runs by default (torch's single-tensor path, its CPU default).  These paths run the
 same operations in the same order, so the results are bit for bit the same (tested), under torch's names:
 
 * ``foreach=True`` (torch: one multi-tensor kernel over all the parameters): the small parameters of a group
@@ -24,8 +24,7 @@ import numpy as np
 
 from common import Array
 from scratch.nn.module import Parameter
-from scratch.optim.adam import adam_update
-from scratch.optim.sgd import sgd_update
+from scratch.optim.functional import adam_update, sgd_update
 
 if TYPE_CHECKING:
     from scratch.optim.adam import Adam
@@ -37,8 +36,9 @@ FLAT_MAX_SIZE = 1 << 16  # parameters up to this size share the flat state
 State = dict[str, Any]
 
 
-def adam_step(optimizer: Adam, index: int, params: list[Parameter], group: dict[str, Any]) -> None:
-    """One step of ``params`` (those of group ``index`` that have a gradient), through the flat state."""
+def adam_step(optimizer: Adam, index: int, group: dict[str, Any]) -> None:
+    """One step of the parameters of group ``index`` that have a gradient, through the flat state."""
+    params = [p for p in group["params"] if p.grad is not None]
     fused = bool(group["fused"])
     small: dict[np.dtype[Any], list[Parameter]] = {}
     for p in params:
@@ -96,10 +96,10 @@ def _flat_state(
     return None
 
 
-def sgd_step(optimizer: SGD, params: list[Parameter], group: dict[str, Any]) -> None:
-    """``SGD(fused=True)``: every parameter slice by slice, in place (the plain rule where an array is not
-    contiguous)."""
-    for p in params:
+def sgd_step(optimizer: SGD, group: dict[str, Any]) -> None:
+    """``SGD(fused=True)``: every parameter that has a gradient, slice by slice, in place (the plain rule where
+    an array is not contiguous)."""
+    for p in (p for p in group["params"] if p.grad is not None):
         assert p.grad is not None
         chunk = _chunk(optimizer, p.dtype)
         state = optimizer.state[p] if group["momentum"] != 0 else {}

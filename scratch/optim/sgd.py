@@ -1,7 +1,7 @@
 """Stochastic gradient descent with momentum, dampening, Nesterov and weight decay (~ torch.optim.SGD).
 
-``sgd_update`` is the rule, in torch's order, and ``SGD.step`` applies it to one parameter at a time;
-``fused=True`` runs the same operations in place, slice by slice (fast.py), bit for bit the same.
+``SGD.step`` applies the rule, ``sgd_update`` (functional.py), to one parameter at a time; ``fused=True`` runs
+the same operations in place, slice by slice (fast.py), bit for bit the same.
 """
 
 from __future__ import annotations
@@ -11,7 +11,9 @@ from typing import Any
 
 import numpy as np
 
-from common import Array, checks
+from common import checks
+from scratch.optim import fast
+from scratch.optim.functional import sgd_update
 from scratch.optim.optimizer import Optimizer, ParamsT, check_foreach_fused
 
 
@@ -69,33 +71,17 @@ class SGD(Optimizer):
         """Update every parameter that has a gradient, one at a time, by ``sgd_update`` (the rule above)."""
         loss = self._begin_step(closure)
         for group in self.param_groups:
-            params = [p for p in group["params"] if p.grad is not None]
             if group["fused"]:  # the same rule, in place and slice by slice: fast.py
-                from scratch.optim import fast
-
-                fast.sgd_step(self, params, group)
+                fast.sgd_step(self, group)
                 continue
-            for p in params:
-                sgd_update(p.data, p.grad, self.state[p] if group["momentum"] != 0 else {}, group)
+            for p in group["params"]:
+                grad = p.grad
+                if grad is not None:
+                    sgd_update(p.data, grad, self.state[p] if group["momentum"] != 0 else {}, group)
         return loss
 
-
-def sgd_update(p: Array, grad: Array, state: dict[str, Any], group: dict[str, Any]) -> None:
-    """One SGD step of one parameter, in place: the rule in the class docstring, in torch's order."""
-    dt = p.dtype.type  # hyper-parameters in the parameter's dtype, as torch (the tests of != 0 in double)
-    lr, momentum, dampening, weight_decay = group["lr"], group["momentum"], group["dampening"], group["weight_decay"]
-    g = -grad if group["maximize"] else grad
-    if weight_decay != 0:
-        g = g + dt(weight_decay) * p
-    if momentum != 0:
-        buf = state.get("momentum_buffer")
-        if buf is None:
-            buf = state["momentum_buffer"] = np.array(g, copy=True)
-        else:
-            buf *= dt(momentum)
-            buf += dt(1 - dampening) * g
-        g = g + dt(momentum) * buf if group["nesterov"] else buf
-    p -= dt(lr) * g
+    def state_keys(self, group: dict[str, Any]) -> tuple[str, ...]:
+        return ("momentum_buffer",) if group["momentum"] != 0 else ()
 
 
 def check_sgd_arguments(
