@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 import scratch
 from parity_tests.harness import assert_close
 from parity_tests.strategies import seeds
-from scratch.random import DEFAULT_SEED, Generator, fma, fma32
+from scratch.random import DEFAULT_SEED, Generator
+from scratch.rounding import fma, fma32
 
 TORCH = {np.float32: torch.float32, np.float64: torch.float64}
 

@@ -17,23 +17,23 @@ them into floats, integers and permutations the way torch does:
 
 Seeds are reduced modulo 2**32, as torch's MT19937 does.
 
-Where torch's float64 kernels call the C library's ``log``, ``log1p``, ``sin`` and
-``cos`` one value at a time, this module calls the same functions (through
-Python's ``math``, which wraps them): NumPy's float64 ``np.log``/``np.sin``/``np.cos``
-take SIMD code paths on AVX-512 CPUs that can round differently by one ulp, so
-they would make the draws depend on the machine.
+Bit-identity needs torch's exact rounding, which lives beside this module in
+``scratch/rounding.py``: ``fma``/``fma32`` (a multiply-add rounded once, as torch's
+compiled kernels compute ``u * (hi - lo) + lo``) and ``libm`` (the C library's
+``log``/``sin``/``cos`` one value at a time, as torch's float64 kernels call them,
+where NumPy's SIMD versions can differ by one ulp between CPUs).
 """
 
 from __future__ import annotations
 
 import math
 import secrets
-from collections.abc import Callable
-from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, DTypeLike, NDArray
+from numpy.typing import DTypeLike, NDArray
+
+from scratch.rounding import fma, fma32, libm
 
 DEFAULT_SEED = 67280421310721
 """The seed of a fresh ``torch.Generator()`` (and so of ``scratch.Generator()``)."""
@@ -111,7 +111,7 @@ class Generator:
     # ---- distributions ---------------------------------------------------------------------
     def uniform(self, shape: tuple[int, ...], low: float, high: float, dtype: DTypeLike) -> NDArray[Any]:
         """Values in [low, high) with torch's ``uniform_`` recipe for ``dtype`` (float32 or float64)."""
-        n = math.prod(shape)
+        n = _count("uniform", shape)
         values: NDArray[Any]
         if np.dtype(dtype) == np.float32:
             u = (self.words(n) & np.uint32(_MASK24)).astype(np.float64) * 2.0**-24
@@ -137,7 +137,7 @@ class Generator:
         Smaller tensors use torch's scalar sampler, which this reproduces too.
         """
         dt = np.dtype(dtype)
-        n = math.prod(shape)
+        n = _count("normal", shape)
         if n >= 16:
             x = self.uniform((n,), 0.0, 1.0, dt)
             body = n - n % 16
@@ -207,95 +207,6 @@ def _box_muller_blocks(u: NDArray[Any], mean: float, std: float) -> NDArray[Any]
     return fma(z, np.float64(std), np.float64(mean))  # torch's compiled `z * std + mean` is fused
 
 
-def libm(f: Callable[[float], float], x: NDArray[np.float64]) -> NDArray[np.float64]:
-    """``f`` (``math.log``, ``math.sin``, ...) on every element: the C library's function, as torch calls it."""
-    return np.fromiter(map(f, x.ravel().tolist()), np.float64, x.size).reshape(x.shape)
-
-
-def fma(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> NDArray[np.float64]:
-    """a*b + c rounded once (a fused multiply-add) in float64, elementwise.
-
-    NumPy has no fma, so it is built from error-free transformations
-    (Boldo and Melquiond, 2008): the product and the sum are split exactly into a
-    rounded part and an error, the errors are added with rounding to odd, and the
-    final addition rounds to nearest once.  Those steps are exact only while
-    nothing overflows or underflows; the rare elements outside that range (products
-    beyond 2**995 or below 2**-968, infinities) are computed in exact rational
-    arithmetic instead, so the result is the correctly rounded one everywhere.
-    """
-    x, y, z = np.broadcast_arrays(np.asarray(a, np.float64), np.asarray(b, np.float64), np.asarray(c, np.float64))
-    with np.errstate(all="ignore"):
-        p, e = _two_product(x, y)
-        s, t = _two_sum(z, p)
-        result = s + _add_round_to_odd(t, e)
-        result = np.where(result == 0, x * y + z, result)  # a zero sum is exact: the plain one has IEEE's sign
-        exact = (
-            (np.abs(x) <= 2.0**995)
-            & (np.abs(y) <= 2.0**995)
-            & ((x == 0) | (y == 0) | (np.abs(p) >= 2.0**-968))
-            & (np.abs(p) + np.abs(z) <= 2.0**1022)
-        )
-    if not exact.all():
-        outside = ~exact
-        result[outside] = [_fma_rational(*v) for v in zip(x[outside], y[outside], z[outside], strict=True)]
-    return result
-
-
-def fma32(a: ArrayLike, b: ArrayLike, c: ArrayLike) -> NDArray[np.float32]:
-    """a*b + c rounded once to float32, for float32 values a, b, c (torch's float32 fma).
-
-    The product of two float32 values is exact in float64; the sum is rounded to odd
-    in float64 (53 bits, more than 24 + 2), so the final rounding to float32 is the
-    only one that counts.  A plain float64 sum would round twice, which is one ulp
-    off when the first rounding lands on a float32 midpoint.
-    """
-    product = np.asarray(a, np.float64) * np.asarray(b, np.float64)
-    return _add_round_to_odd(product, np.broadcast_to(np.asarray(c, np.float64), product.shape)).astype(np.float32)
-
-
-def _fma_rational(a: float, b: float, c: float) -> float:
-    """a*b + c in exact arithmetic, rounded once to the nearest double (IEEE signed zeros and infinities)."""
-    if not (math.isfinite(a) and math.isfinite(b)):
-        return a * b + c  # the exact product is ±inf or NaN: as IEEE's fma
-    if not math.isfinite(c):
-        return c
-    exact = Fraction(a) * Fraction(b) + Fraction(c)
-    if exact == 0:
-        return a * b + c  # a*b = −c exactly: the plain sum is exact, and has IEEE's sign of zero
-    try:
-        return float(exact)
-    except OverflowError:
-        return math.inf if exact > 0 else -math.inf
-
-
-def _two_sum(a: NDArray[np.float64], b: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    s = a + b
-    bb = s - a
-    return s, (a - (s - bb)) + (b - bb)
-
-
-def _split(a: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    t = a * 134217729.0  # 2**27 + 1 (Veltkamp splitting)
-    hi = t - (t - a)
-    return hi, a - hi
-
-
-def _two_product(a: NDArray[np.float64], b: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    p = a * b
-    ah, al = _split(a)
-    bh, bl = _split(b)
-    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
-
-
-def _add_round_to_odd(a: NDArray[np.float64], b: NDArray[np.float64]) -> NDArray[np.float64]:
-    s, err = _two_sum(a, b)
-    bits = s.view(np.int64)
-    inexact_even = (err != 0) & (bits & 1 == 0)
-    # step one ulp towards the exact value s + err (towards ±inf: s + err itself may round back to s),
-    # so that the result is the odd neighbour
-    return np.where(inexact_even, np.nextafter(s, np.where(err > 0, np.inf, -np.inf)), s)
-
-
 default_generator = Generator().manual_seed(secrets.randbits(64))
 """The global stream, like torch's: seeded from the OS at import until ``manual_seed`` is called."""
 
@@ -308,6 +219,15 @@ def manual_seed(seed: int) -> Generator:
 def initial_seed() -> int:
     """The global stream's seed (like ``torch.initial_seed``)."""
     return default_generator.initial_seed()
+
+
+def _count(where: str, shape: Any) -> int:
+    """The number of values in ``shape``, a tuple of non-negative ints (a clear error otherwise)."""
+    if not isinstance(shape, tuple) or not all(
+        isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0 for n in shape
+    ):
+        raise ValueError(f"Generator.{where}: shape must be a tuple of non-negative ints, got {shape!r}")
+    return math.prod(shape)
 
 
 def _size(size: tuple[Any, ...]) -> tuple[int, ...]:
