@@ -36,6 +36,8 @@ def array(where: str, what: str, value: Any) -> Array:
 
 def floating(where: str, what: str, value: Any) -> Array:
     """``value`` as a floating-point ndarray; integers, booleans and non-arrays are a TypeError."""
+    if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+        return value  # the usual case, checked in one line
     a = array(where, what, value)
     if a.dtype.kind != "f":  # floating point (float16/32/64); the cheap test, called on every layer input
         raise TypeError(f"{where}: {what} must be floating point, got dtype {a.dtype}")

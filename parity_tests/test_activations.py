@@ -147,10 +147,11 @@ def test_gradcheck_checks_parameter_gradients_too() -> None:
     """A layer whose input gradient is right but whose weight gradient is wrong must fail."""
 
     class WrongWeightGrad(nn.Linear):
-        def backward_params(self, grad_output: np.ndarray) -> None:
-            super().backward_params(grad_output)
+        def backward(self, grad_output: np.ndarray) -> np.ndarray:
+            grad_input = super().backward(grad_output)
             assert self.weight.grad is not None
             self.weight.grad *= 2  # dW = 2 gᵀx: wrong
+            return grad_input
 
     layer = WrongWeightGrad(3, 2, dtype=np.float64)
     x = np.random.default_rng(0).standard_normal((4, 3))
@@ -162,7 +163,7 @@ def test_gradcheck_checks_parameter_gradients_too() -> None:
 def test_gradcheck_catches_a_wrong_derivative() -> None:
     class WrongSigmoid(nn.Sigmoid):
         def backward(self, grad_output: np.ndarray) -> np.ndarray:
-            y = self._saved
+            y = self.saved.y
             return grad_output * y  # forgot the (1 − y) factor
 
     x = np.linspace(-2, 2, 5)

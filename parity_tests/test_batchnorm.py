@@ -46,7 +46,7 @@ def input_gradient_tolerance(layer: nn.BatchNorm1d, g: np.ndarray) -> float | No
     exact value: on (x = [0.25, 0, 0, 0, 0], g = [0, 5, 5, 5, 5]) its dL/dx is 1.1e-5 from the float64 result,
     scratch's (which sums in float64, as torch's multi-threaded kernel does) 1.1e-6.  float64 keeps 1e-10.
     """
-    x_hat, invstd, batch_stats = layer._saved
+    x_hat, invstd, batch_stats = layer.saved.x_hat, layer.saved.invstd, layer.saved.batch_stats
     if x_hat.dtype != np.float32 or not batch_stats or g.size == 0:
         return None
     g_hat = (

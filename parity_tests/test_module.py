@@ -69,12 +69,31 @@ def test_bad_state_dict_leaves_the_module_unchanged() -> None:
         layer.load_state_dict({**before, "extra": np.zeros(1)})
     with pytest.raises(ValueError, match=r"size mismatch for bias.*\(3,\).*\(2,\)"):
         layer.load_state_dict({"weight": np.zeros((2, 2)), "bias": np.zeros(3)})
-    with pytest.raises(TypeError, match="expected numbers"):
+    with pytest.raises(TypeError, match="expected real numbers"):
         layer.load_state_dict({"weight": np.zeros((2, 2)), "bias": np.array(["a", "b"])})
+    with pytest.raises(TypeError, match=r"state_dict\['bias'\] holds complex128 values, expected real numbers"):
+        layer.load_state_dict({"weight": np.zeros((2, 2)), "bias": np.array([1 + 2j, 0])})  # no ComplexWarning
     for key, value in layer.state_dict().items():
         assert np.array_equal(value, before[key])
     layer.load_state_dict({"weight": np.zeros((2, 2))}, strict=False)
     assert np.array_equal(layer.bias.data, before["bias"])
+
+
+def test_a_state_of_another_architecture_names_every_mismatch() -> None:
+    """torch lists every size mismatch at once, so that a checkpoint of another architecture is diagnosed in one go."""
+    ours, theirs = (
+        nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2)),
+        torch.nn.Sequential(torch.nn.Linear(3, 5), torch.nn.Linear(5, 2)),
+    )
+    state = {k: v.numpy() for k, v in theirs.state_dict().items()}
+    with pytest.raises(ValueError, match="size mismatch") as ours_error:
+        ours.load_state_dict(state)
+    with pytest.raises(RuntimeError, match="size mismatch") as torch_error:
+        torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 2)).load_state_dict(theirs.state_dict())
+    for key in ("0.weight", "0.bias", "1.weight"):
+        assert f"size mismatch for {key}" in str(ours_error.value)
+        assert f"size mismatch for {key}" in str(torch_error.value)
+    assert "1.bias" not in str(ours_error.value)
 
 
 def test_zero_grad_double_float_train_eval() -> None:

@@ -14,7 +14,7 @@ import scratch.nn
 import scratch.optim
 import scratch.train
 from scratch.data import DataLoader
-from scratch.nn.activation import _Activation
+from scratch.nn import activation
 from scratch.nn.loss import _Loss
 from tools.side_by_side.concepts import CONCEPTS
 from tools.side_by_side.page import (
@@ -65,7 +65,7 @@ def public_components() -> dict[str, Any]:
     found: dict[str, Any] = {"Linear": scratch.nn.Linear, "train": scratch.train.train, "DataLoader": DataLoader}
     for name in scratch.nn.__all__:
         obj = getattr(scratch.nn, name)
-        if inspect.isclass(obj) and issubclass(obj, _Activation | _Loss):
+        if inspect.isclass(obj) and (obj.__module__ == activation.__name__ or issubclass(obj, _Loss)):
             found[name] = obj
     for name in scratch.optim.__all__:
         obj = getattr(scratch.optim, name)

@@ -42,11 +42,6 @@ class SimpleMLP(nn.Module):
         grad = self.relu.backward(grad)
         return self.fc1.backward(grad)
 
-    def backward_params(self, grad_output: Array) -> None:
-        grad = self.fc2.backward(grad_output)
-        grad = self.relu.backward(grad)
-        self.fc1.backward_params(grad)
-
 
 class MLP(nn.Sequential):
     """A multilayer perceptron of any depth: Linear(sizes[0], sizes[1]), activation, ..., Linear(sizes[-2], sizes[-1]).
@@ -90,6 +85,7 @@ class Perceptron(nn.Module):
         self.weight: nn.Parameter = nn.Parameter(np.zeros((1, self.n_features), dtype=np.float32))
         self.bias: nn.Parameter = nn.Parameter(np.zeros(1, dtype=np.float32))
 
+    @np.errstate(all="ignore")  # inf and NaN inputs propagate silently, as in torch
     def forward(self, X: Array) -> Array:
         """Predictions in {0, 1}, shape (N,), for X of shape (N, n_features): one matrix-vector product."""
         X = self._check_X(X)

@@ -1,140 +1,127 @@
-"""Activation layers (~ torch.nn.modules.activation): a forward that caches, a backward that uses it.
+"""Activation layers (~ torch.nn.modules.activation): a forward that saves, a backward that uses it.
 
-Each layer saves exactly what its derivative needs: the output for Sigmoid, Tanh,
-ReLU, Softmax and LogSoftmax; the input for LeakyReLU and ELU.
+Each layer saves exactly what its derivative needs: the output for Sigmoid, Tanh, ReLU, Softmax and
+LogSoftmax; the input for LeakyReLU and ELU.  The formulas and their derivatives are in
+``scratch.nn.functional`` (activation.py), one function beside the other.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from common import Array, checks
 from scratch.nn import functional as F
 from scratch.nn.module import Module
 
 
-class _Activation(Module):
-    """An elementwise layer: ``forward`` saves one array, ``backward`` needs it."""
-
-    _saved: Array
-
-    def _restore(self, grad_output: Any) -> tuple[Array, Array]:
-        """(grad_output, the saved array), once grad_output is checked against the forward's output."""
-        if "_saved" not in self.__dict__:
-            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
-        saved = self._saved  # the output, or the input of an elementwise map: the output's shape and dtype
-        return checks.grad_output(f"{type(self).__name__}.backward", grad_output, saved.shape, saved.dtype), saved
-
-
-class Sigmoid(_Activation):
+class Sigmoid(Module):
     """y = σ(x) = 1/(1 + e^(−x));  dy/dx = y(1 − y)."""
 
-    def forward(self, x: Array) -> Array:
-        self._saved = F.sigmoid(x)
-        return self._saved
+    def forward(self, input: Array) -> Array:
+        y = self.saved.y = F.sigmoid(input)
+        return y
 
     def backward(self, grad_output: Array) -> Array:
-        return F.sigmoid_backward(*self._restore(grad_output))
+        y = self.saved.y
+        return F.sigmoid_backward(checks.grad_output("Sigmoid.backward", grad_output, y.shape, y.dtype), y)
 
 
-class Tanh(_Activation):
+class Tanh(Module):
     """y = tanh(x);  dy/dx = 1 − y²."""
 
-    def forward(self, x: Array) -> Array:
-        self._saved = F.tanh(x)
-        return self._saved
+    def forward(self, input: Array) -> Array:
+        y = self.saved.y = F.tanh(input)
+        return y
 
     def backward(self, grad_output: Array) -> Array:
-        return F.tanh_backward(*self._restore(grad_output))
+        y = self.saved.y
+        return F.tanh_backward(checks.grad_output("Tanh.backward", grad_output, y.shape, y.dtype), y)
 
 
-class ReLU(_Activation):
-    """y = max(x, 0);  dy/dx = 1 if x > 0 else 0."""
+class ReLU(Module):
+    """y = max(x, 0);  dy/dx = 1 if x > 0 else 0 (0 at x = 0, as torch)."""
 
-    def forward(self, x: Array) -> Array:
-        self._saved = F.relu(x)
-        return self._saved
+    def forward(self, input: Array) -> Array:
+        y = self.saved.y = F.relu(input)
+        return y
 
     def backward(self, grad_output: Array) -> Array:
-        return F.relu_backward(*self._restore(grad_output))
+        y = self.saved.y
+        return F.relu_backward(checks.grad_output("ReLU.backward", grad_output, y.shape, y.dtype), y)
 
 
-class LeakyReLU(_Activation):
-    """y = x if x > 0 else slope·x;  dy/dx = 1 if x > 0 else slope."""
+class LeakyReLU(Module):
+    """y = x if x > 0 else slope·x;  dy/dx = 1 if x > 0 else slope (the slope at x = 0, as torch)."""
 
     def __init__(self, negative_slope: float = 0.01) -> None:
         super().__init__()
         self.negative_slope = checks.real("LeakyReLU", "negative_slope", negative_slope)
 
-    def forward(self, x: Array) -> Array:
-        self._saved = checks.floating("LeakyReLU", "input", x)
+    def forward(self, input: Array) -> Array:
+        x = self.saved.x = checks.floating("LeakyReLU", "input", input)
         return F.leaky_relu(x, self.negative_slope)
 
     def backward(self, grad_output: Array) -> Array:
-        return F.leaky_relu_backward(*self._restore(grad_output), self.negative_slope)
+        x = self.saved.x
+        g = checks.grad_output("LeakyReLU.backward", grad_output, x.shape, x.dtype)
+        return F.leaky_relu_backward(g, x, self.negative_slope)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}"
 
 
-class ELU(_Activation):
-    """y = x if x > 0 else α(e^x − 1);  dy/dx = 1 if x > 0 else α·e^x."""
+class ELU(Module):
+    """y = x if x > 0 else α(e^x − 1);  dy/dx = 1 if x > 0 else α·e^x (α at x = 0, as torch)."""
 
     def __init__(self, alpha: float = 1.0) -> None:
         super().__init__()
         self.alpha = checks.real("ELU", "alpha", alpha)
 
-    def forward(self, x: Array) -> Array:
-        self._saved = checks.floating("ELU", "input", x)
+    def forward(self, input: Array) -> Array:
+        x = self.saved.x = checks.floating("ELU", "input", input)
         return F.elu(x, self.alpha)
 
     def backward(self, grad_output: Array) -> Array:
-        return F.elu_backward(*self._restore(grad_output), self.alpha)
+        x = self.saved.x
+        return F.elu_backward(checks.grad_output("ELU.backward", grad_output, x.shape, x.dtype), x, self.alpha)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}"
 
 
-class Softmax(_Activation):
+class Softmax(Module):
     """y_i = e^(x_i) / Σ_j e^(x_j) along ``dim``;  dL/dx = y ⊙ (g − Σ_j g_j y_j)."""
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = F.activation.check_softmax_dim(type(self).__name__, dim)
 
-    def forward(self, x: Array) -> Array:
-        self._saved = F.softmax(x, self.dim)
-        return self._saved
+    def forward(self, input: Array) -> Array:
+        y = self.saved.y = F.softmax(input, self.dim)
+        return y
 
     def backward(self, grad_output: Array) -> Array:
-        g, y = self._restore(grad_output)
-        return F.softmax_backward(g, y, _resolved_dim(self.dim, y))
+        y = self.saved.y
+        g = checks.grad_output("Softmax.backward", grad_output, y.shape, y.dtype)
+        return F.softmax_backward(g, y, F.activation.resolved_dim(self.dim, y.ndim))
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
 
 
-class LogSoftmax(_Activation):
+class LogSoftmax(Module):
     """y_i = x_i − log Σ_j e^(x_j) along ``dim``;  dL/dx = g − softmax(x) Σ_j g_j."""
 
     def __init__(self, dim: int | None = None) -> None:
         super().__init__()
         self.dim = F.activation.check_softmax_dim(type(self).__name__, dim)
 
-    def forward(self, x: Array) -> Array:
-        self._saved = F.log_softmax(x, self.dim)
-        return self._saved
+    def forward(self, input: Array) -> Array:
+        y = self.saved.y = F.log_softmax(input, self.dim)
+        return y
 
     def backward(self, grad_output: Array) -> Array:
-        g, y = self._restore(grad_output)
-        return F.log_softmax_backward(g, y, _resolved_dim(self.dim, y))
+        y = self.saved.y
+        g = checks.grad_output("LogSoftmax.backward", grad_output, y.shape, y.dtype)
+        return F.log_softmax_backward(g, y, F.activation.resolved_dim(self.dim, y.ndim))
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
-
-
-def _resolved_dim(dim: int | None, y: Array) -> int:
-    """The dimension the forward used (torch's implicit choice when ``dim`` is None)."""
-    if dim is not None:
-        return dim
-    return F.activation.implicit_softmax_dim(y.ndim)

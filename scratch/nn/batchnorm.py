@@ -22,9 +22,10 @@ class BatchNorm1d(Module):
         running_var  ← (1 − momentum)·running_var  + momentum·(m/(m − 1))·σ²  (the unbiased variance),
     or, with ``momentum=None``, to their cumulative average (momentum = 1/num_batches_tracked).
     Evaluation: μ and σ² are the running estimates (the batch's own when ``track_running_stats=False``).
+    An (N, C, L) input has N·L values per channel: ``rows`` lays it out as (N·L, C) and back.
 
     Backward (g = dL/dy, ĝ = γ·g, x̂ = (x − μ)/√(σ² + ε)):  dL/dγ = Σ g·x̂,  dL/dβ = Σ g, and
-        dL/dx = (1/(m√(σ² + ε)))·(m·ĝ − Σ ĝ − x̂·Σ ĝ·x̂)   with batch statistics (μ and σ² depend on x),
+        dL/dx = (1/√(σ² + ε))·(ĝ − mean ĝ − x̂·mean ĝ·x̂)   with batch statistics (μ and σ² depend on x),
         dL/dx = ĝ/√(σ² + ε)                             with running statistics (constants).
     """
 
@@ -72,38 +73,50 @@ class BatchNorm1d(Module):
         if self.bias is not None:
             self.bias.data.fill(0)
 
-    def forward(self, x: Array) -> Array:
-        x = self._check_input(x)
-        running_mean, running_var, count = self.running_mean, self.running_var, self.num_batches_tracked
-        batch_stats = self.training or running_mean is None
+    @np.errstate(all="ignore")  # inf and NaN propagate silently, as in torch
+    def forward(self, input: Array) -> Array:
+        x = self._check_input(input)
+        count = self.num_batches_tracked
         if self.training and count is not None:
             count += 1  # in place: the buffer itself
-        if x.size == 0:  # no values, no statistics
-            self._saved = (x, np.ones(self.num_features, x.dtype), batch_stats)
-            return N.scale_and_shift(x, self._data("weight"), self._data("bias"))
-        if not batch_stats and running_mean is not None and running_var is not None:
-            mean, var = running_mean, running_var
+        r = N.rows(x) if x.ndim == 3 else x  # (N, C, L) → (N·L, C)
+        if not self.training and self.running_mean is not None and self.running_var is not None:
+            mean, var = self.running_mean, self.running_var
+        elif r.size == 0:  # no values, no statistics
+            mean, var = np.zeros(self.num_features, x.dtype), np.ones(self.num_features, x.dtype)
         else:
-            mean, var = N.batch_statistics(x)
-            if self.training and running_mean is not None and running_var is not None and count is not None:
-                momentum = 1 / int(count) if self.momentum is None else self.momentum
-                N.update_running(running_mean, mean, momentum)
-                N.update_running(running_var, N.unbiased(var, x.size // self.num_features), momentum)
-        x_hat, invstd = N.normalize(x, mean, var, self.eps)
-        self._saved = (x_hat, invstd, batch_stats)
-        return N.scale_and_shift(x_hat, self._data("weight"), self._data("bias"))
+            mean, var = N.batch_statistics(r)
+            if self.training and count is not None:
+                self._track(mean, var, len(r), int(count))
+        invstd = 1 / np.sqrt(var + x.dtype.type(self.eps))
+        x_hat = (r - mean) * invstd
+        self.saved.x_hat, self.saved.invstd, self.saved.shape = x_hat, invstd, x.shape
+        self.saved.batch_stats = self.training or self.running_mean is None
+        y = x_hat if self.weight is None else x_hat * self.weight.data
+        y = y if self.bias is None else y + self.bias.data
+        return N.unrows(y, x.shape) if x.ndim == 3 else y
 
+    @np.errstate(all="ignore")
     def backward(self, grad_output: Array) -> Array:
-        if "_saved" not in self.__dict__:
-            raise RuntimeError("BatchNorm1d.backward called before forward")
-        x_hat, invstd, batch_stats = self._saved
-        g = checks.grad_output("BatchNorm1d.backward", grad_output, x_hat.shape, x_hat.dtype)
-        dx, dweight, dbias = F.batch_norm_backward(g, x_hat, invstd, self._data("weight"), batch_stats)
+        saved = self.saved
+        g = checks.grad_output("BatchNorm1d.backward", grad_output, saved.shape, saved.x_hat.dtype)
+        weight = None if self.weight is None else self.weight.data
+        r = N.rows(g) if g.ndim == 3 else g
+        dx, dweight, dbias = F.batch_norm_backward(r, saved.x_hat, saved.invstd, weight, saved.batch_stats)
         if self.weight is not None:
             self.weight.accumulate_grad(dweight)
         if self.bias is not None:
             self.bias.accumulate_grad(dbias)
-        return dx
+        return N.unrows(dx, saved.shape) if g.ndim == 3 else dx
+
+    def _track(self, mean: Array, var: Array, m: int, count: int) -> None:
+        """Move the running estimates towards the batch's μ and unbiased σ² (a cumulative average when
+        ``momentum`` is None)."""
+        if self.running_mean is not None and self.running_var is not None:
+            momentum = 1 / count if self.momentum is None else self.momentum
+            unbiased_var = var * var.dtype.type(m / (m - 1))
+            self.running_mean[...] = (1 - momentum) * self.running_mean + momentum * mean
+            self.running_var[...] = (1 - momentum) * self.running_var + momentum * unbiased_var
 
     def extra_repr(self) -> str:
         return (
@@ -112,15 +125,11 @@ class BatchNorm1d(Module):
         )
 
     # ---- checks and bookkeeping, out of the way of the maths -------------------------------------
-    def _data(self, name: str) -> Array | None:
-        param = getattr(self, name)
-        return None if param is None else param.data
-
     def _check_input(self, x: Any) -> Array:
         x = N.check_input("BatchNorm1d", x, self.num_features, self.training or self.running_mean is None, self.eps)
-        dtype = next((a.dtype for a in (self._data("weight"), self.running_mean) if a is not None), x.dtype)
-        if x.dtype != dtype:
-            raise TypeError(f"BatchNorm1d: input dtype {x.dtype} does not match the layer's dtype {dtype}")
+        reference = self.weight.data if self.weight is not None else self.running_mean
+        if reference is not None and x.dtype != reference.dtype:
+            raise TypeError(f"BatchNorm1d: input dtype {x.dtype} does not match the layer's dtype {reference.dtype}")
         return x
 
 

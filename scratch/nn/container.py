@@ -35,10 +35,10 @@ class Sequential(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(self.__dict__["_modules"].values())  # children(), without its two generators
 
-    def forward(self, x: Array) -> Array:
+    def forward(self, input: Array) -> Array:
         for module in self:
-            x = module(x)
-        return x
+            input = module(input)
+        return input
 
     def backward(self, grad_output: Array) -> Array:
         for module in reversed(list(self)):
@@ -46,7 +46,7 @@ class Sequential(Module):
         return grad_output
 
     def backward_params(self, grad_output: Array) -> None:
-        """Like ``backward`` but the first layer skips its input gradient."""
+        """``backward`` without the first layer's dL/dx (opt-in: see ``Module.backward_params``)."""
         first, *rest = list(self)
         for module in reversed(rest):
             grad_output = module.backward(grad_output)

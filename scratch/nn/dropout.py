@@ -24,23 +24,19 @@ class Dropout(Module):
         self.inplace = checks.boolean("Dropout", "inplace", inplace)
 
     @np.errstate(all="ignore")  # inf·0 is NaN, silently, as in torch
-    def forward(self, x: Array) -> Array:
-        x = checks.floating("Dropout", "input", x)
-        noise = None  # the identity: evaluation mode, p = 0 or an empty input
-        if self.training and self.p > 0 and x.size > 0:
-            noise = F.dropout_noise(x, self.p)
-        self._saved = (x.shape, x.dtype, noise)
-        if noise is None:
-            return x
+    def forward(self, input: Array) -> Array:
+        x = checks.floating("Dropout", "input", input)
+        self.saved.shape, self.saved.dtype, self.saved.noise = x.shape, x.dtype, None
+        if not self.training or self.p == 0 or x.size == 0:
+            return x  # the identity: evaluation mode, p = 0 or an empty input
+        noise = self.saved.noise = F.dropout_noise(x, self.p)  # m/(1 − p): 0 or 1/(1 − p)
         return np.multiply(x, noise, out=x if self.inplace else None)
 
     @np.errstate(all="ignore")
     def backward(self, grad_output: Array) -> Array:
-        if "_saved" not in self.__dict__:
-            raise RuntimeError("Dropout.backward called before forward")
-        shape, dtype, noise = self._saved
-        g = checks.grad_output("Dropout.backward", grad_output, shape, dtype)
-        return g if noise is None else F.dropout_backward(g, noise)
+        saved = self.saved
+        g = checks.grad_output("Dropout.backward", grad_output, saved.shape, saved.dtype)
+        return g if saved.noise is None else F.dropout_backward(g, saved.noise)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"

@@ -39,53 +39,57 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     @np.errstate(all="ignore")  # like torch, inf and NaN inputs propagate silently
-    def forward(self, x: Array) -> Array:
-        W, bias = self.weight.data, self.bias
-        self._x = self._check_input(x, W)
-        y = x @ W.T
-        if bias is not None:
-            y += bias.data
+    def forward(self, input: Array) -> Array:
+        """y = x Wᵀ + b; x is saved for backward."""
+        x = self.saved.x = self._check_input(input)
+        y = x @ self.weight.data.T
+        if self.bias is not None:
+            y += self.bias.data
         return y
 
     @np.errstate(all="ignore")
-    def backward_params(self, grad_output: Array) -> None:
-        """dL/dW = gᵀx and dL/db = Σg, accumulated; dL/dx is not computed."""
-        x = self.__dict__.get("_x")
-        if x is None:
-            raise RuntimeError("Linear.backward called before forward")
-        g = self._check_grad_output(grad_output, x)
-        if x.ndim != 2:  # leading dimensions are all batch dimensions: fold them into one
-            g, x = g.reshape(-1, self.out_features), x.reshape(-1, self.in_features)
-        weight, bias = self.weight, self.bias
-        weight.accumulate_grad(g.T @ x)
-        if bias is not None:
-            bias.accumulate_grad(g.sum(axis=0))
+    def backward(self, grad_output: Array) -> Array:
+        """dL/dW = gᵀx and dL/db = Σg, accumulated; returns dL/dx = gW."""
+        x, g = self._saved_input_and_grad(grad_output)
+        self.weight.accumulate_grad(g.T @ x)
+        if self.bias is not None:
+            self.bias.accumulate_grad(g.sum(axis=0))
+        return (g @ self.weight.data).reshape(self.saved.x.shape)
 
     @np.errstate(all="ignore")
-    def backward(self, grad_output: Array) -> Array:
-        self.backward_params(grad_output)
-        return self._check_grad_output(grad_output, self._x) @ self.weight.data
+    def backward_params(self, grad_output: Array) -> None:
+        """``backward`` without dL/dx, for a first layer whose input is data (the training loop's choice)."""
+        x, g = self._saved_input_and_grad(grad_output)
+        self.weight.accumulate_grad(g.T @ x)
+        if self.bias is not None:
+            self.bias.accumulate_grad(g.sum(axis=0))
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
     # ---- checks, out of the way of the maths -------------------------------------------------
-    def _check_input(self, x: Any, W: Array) -> Array:
-        x = checks.array("Linear", "input", x)
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
-            rows = math.prod(x.shape[:-1]) if x.ndim else 1
-            cols = x.shape[-1] if x.ndim else 1
-            raise ValueError(
-                f"Linear: input of shape {x.shape} cannot be multiplied with weight.T: "
-                f"({rows}x{cols} and {W.shape[1]}x{W.shape[0]}); expected the last dimension to be "
-                f"in_features={self.in_features}"
-            )
-        if x.dtype != W.dtype:
+    def _check_input(self, x: Any) -> Array:
+        W = self.weight.data
+        if not (isinstance(x, np.ndarray) and x.ndim > 0 and x.shape[-1] == self.in_features and x.dtype == W.dtype):
+            x = checks.array("Linear", "input", x)
+            if x.ndim == 0 or x.shape[-1] != self.in_features:
+                rows = math.prod(x.shape[:-1]) if x.ndim else 1
+                cols = x.shape[-1] if x.ndim else 1
+                raise ValueError(
+                    f"Linear: input of shape {x.shape} cannot be multiplied with weight.T: "
+                    f"({rows}x{cols} and {W.shape[1]}x{W.shape[0]}); expected the last dimension to be "
+                    f"in_features={self.in_features}"
+                )
             raise TypeError(
                 f"Linear: input dtype {x.dtype} does not match the layer's dtype {W.dtype} (cast one of them)"
             )
         return x
 
-    def _check_grad_output(self, grad_output: Array, x: Array) -> Array:
+    def _saved_input_and_grad(self, grad_output: Array) -> tuple[Array, Array]:
+        """The saved x and the checked g, as 2-d arrays: leading dimensions of (*, in) inputs are all batch."""
+        x = self.saved.x
         shape = (*x.shape[:-1], self.out_features)
-        return checks.grad_output("Linear.backward", grad_output, shape, self.weight.dtype)
+        g = checks.grad_output("Linear.backward", grad_output, shape, self.weight.data.dtype)
+        if x.ndim != 2:  # (in,) or (N, d1, ..., in): fold every leading dimension into one batch dimension
+            g, x = g.reshape(-1, self.out_features), x.reshape(-1, self.in_features)
+        return x, g

@@ -21,18 +21,18 @@ from numpy.typing import ArrayLike
 from common import Array
 from scratch.nn import functional as F
 from scratch.nn.functional.cross_entropy import (
-    check_ignore_index,
     check_label_smoothing,
     cross_entropy_from_parts,
     cross_entropy_gradient,
     cross_entropy_parts,
 )
 from scratch.nn.functional.loss import check_beta, check_delta
+from scratch.nn.functional.nll import check_ignore_index
 from scratch.nn.module import Module
 
 
 class _Loss(Module):
-    """A criterion: forward saves (input, target); backward turns grad_output into dL/dinput."""
+    """A criterion: forward saves (input, target) in ``self.saved``; backward turns grad_output into dL/dinput."""
 
     def __init__(self, *, reduction: str = "mean") -> None:
         super().__init__()
@@ -40,22 +40,20 @@ class _Loss(Module):
         self.reduction = reduction
 
     def _save(self, input: ArrayLike, target: ArrayLike, loss: Array) -> Array:
-        self._saved = (np.asarray(input), np.asarray(target), loss.dtype)
+        self.saved.input, self.saved.target, self.saved.dtype = input, target, loss.dtype
         return loss
 
-    def _restore(self, grad_output: ArrayLike | None) -> tuple[Array, Array, Array]:
-        """The saved input and target, and grad_output (1 when None and the loss is a scalar)."""
-        if "_saved" not in self.__dict__:
-            raise RuntimeError(f"{type(self).__name__}.backward called before forward")
-        x, y, dtype = self._saved
+    def _restore(self, grad_output: ArrayLike | None) -> tuple[Any, Any, Array]:
+        """The saved input and target, and dL/d(loss): grad_output, or 1 when None and the loss is a scalar."""
+        saved = self.saved
         if grad_output is None:
             if self.reduction == "none":
                 raise ValueError(
                     f"{type(self).__name__}.backward: grad_output is required with reduction='none' "
                     "(the loss is not a scalar; torch: 'grad can be implicitly created only for scalar outputs')"
                 )
-            grad_output = np.ones((), dtype)
-        return x, y, np.asarray(grad_output)
+            grad_output = np.ones((), saved.dtype)
+        return saved.input, saved.target, np.asarray(grad_output)
 
     def extra_repr(self) -> str:
         return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
@@ -144,11 +142,13 @@ class NLLLoss(_WeightedLoss):
 
 
 class CrossEntropyLoss(_WeightedLoss):
-    """Multi-class classification from logits: LogSoftmax over axis 1, then NLLLoss.
+    """Multi-class classification from logits x (N, C) and class indices y (N,): LogSoftmax, then NLL.
 
-    ℓ_i = −Σ_c q_ic·log softmax(x_i)_c with q_i = w[y_i]·onehot(y_i) (index targets, optionally
-    smoothed: (1 − ε)·q_i + (ε/C)·w) or q_i = w ⊙ ((1 − ε)·t_i + ε/C) (probability targets t);
-    dℓ_i/dx_i = softmax(x_i)·Σ_c q_ic − q_i, i.e. p − onehot(y) in the plain case.
+    ℓ = −(1/N) Σ_i log p_i[y_i] with p_i = softmax(x_i);  dℓ/dx_i = (p_i − onehot(y_i))/N.
+
+    torch's options take the general path of ``scratch.nn.functional.cross_entropy``: class ``weight``,
+    ``ignore_index`` rows, ``label_smoothing``, class-probability targets, ``reduction`` 'sum' or 'none',
+    and inputs of shape (C,) or (N, C, d1, ...).
     """
 
     def __init__(
@@ -164,17 +164,53 @@ class CrossEntropyLoss(_WeightedLoss):
         check_label_smoothing(label_smoothing)
         self.label_smoothing = label_smoothing
 
-    def _options(self) -> dict[str, Any]:
-        return {"ignore_index": self.ignore_index, "reduction": self.reduction, "label_smoothing": self.label_smoothing}
-
+    @np.errstate(all="ignore")  # inf and NaN logits propagate silently, as in torch
     def forward(self, input: ArrayLike, target: ArrayLike) -> Array:
-        self._parts = cross_entropy_parts(input, target, self.weight, **self._options())  # log p, checked target
-        return self._save(input, target, cross_entropy_from_parts(self._parts, self.reduction))
+        if not self._plain(input, target):
+            return self._forward_with_options(input, target)
+        x, y = np.asarray(input), np.asarray(target)
+        log_p = F.log_softmax(x, dim=1)
+        self.saved.log_p, self.saved.target, self.saved.parts = log_p, y, None
+        N = len(y)
+        return np.asarray((-log_p[np.arange(N), y]).sum() / log_p.dtype.type(N))
 
     def backward(self, grad_output: ArrayLike | None = None) -> Array:
-        """(softmax(x) − onehot(y))/N in the plain case, else p·Σ_c q_c − q; from what forward kept."""
-        _, _, g = self._restore(grad_output)
-        return cross_entropy_gradient(self._parts, g, self.reduction)
+        if self.saved.parts is not None:
+            return cross_entropy_gradient(self.saved.parts, self._restore(grad_output)[2], self.reduction)
+        log_p = self.saved.log_p
+        g = np.ones((), log_p.dtype) if grad_output is None else grad_output
+        return F.softmax_minus_onehot(g, log_p, self.saved.target)
+
+    def _plain(self, x: Any, y: Any) -> bool:
+        """The textbook case: (N, C) floating logits, N class indices in [0, C), and no option set."""
+        return (
+            self.weight is None
+            and self.reduction == "mean"
+            and self.label_smoothing == 0
+            and isinstance(x, np.ndarray)
+            and isinstance(y, np.ndarray)
+            and x.ndim == 2
+            and x.dtype.kind == "f"
+            and y.dtype.kind in "iu"
+            and y.shape == x.shape[:1]
+            and len(y) > 0
+            and y.min() >= 0
+            and y.max() < x.shape[1]
+            and not 0 <= self.ignore_index < x.shape[1]
+        )
+
+    def _forward_with_options(self, input: ArrayLike, target: ArrayLike) -> Array:
+        """torch's further cases, through the general parts of the loss (functional/cross_entropy.py)."""
+        parts = cross_entropy_parts(
+            input,
+            target,
+            self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
+        )
+        self.saved.parts = parts
+        return self._save(input, target, cross_entropy_from_parts(parts, self.reduction))
 
 
 class BCELoss(_WeightedLoss):

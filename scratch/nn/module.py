@@ -6,19 +6,21 @@ such as BatchNorm's running statistics), so that ``parameters()``, ``buffers()``
 and ``state_dict()`` list them in the order torch does: a module's own parameters,
 then its buffers, then each child in the order it was assigned.  ``forward`` computes the output and caches what the
 layer's ``backward`` needs; ``backward(grad_output)`` applies the chain rule,
-accumulates (``+=``) the parameter gradients and returns the input gradient.
+accumulates (``+=``) the parameter gradients and returns the input gradient.  What forward keeps for
+backward goes into ``self.saved`` (``self.saved.x = x``), a plain namespace, not through the registration.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from common import Array, checks
 from scratch.autograd.tensor import Tensor
+from scratch.nn import state
 
 
 class Parameter(Tensor):
@@ -41,6 +43,25 @@ class Parameter(Tensor):
         return f"Parameter containing:\n{self.data!r}"
 
 
+class Saved:
+    """``module.saved``: the arrays a forward keeps for its backward (``self.saved.x = x``), ordinary attributes.
+
+    Reading one that no forward has saved is a RuntimeError naming the module: backward came before forward.
+    """
+
+    def __init__(self, owner: str) -> None:
+        self._owner = owner
+
+    if TYPE_CHECKING:  # any attribute may be saved; at run time assignment is the plain one, no hook
+
+        def __setattr__(self, name: str, value: Any) -> None: ...
+
+    def __getattr__(self, name: str) -> Any:  # called only for a name never saved
+        if name.startswith("__") or name == "_owner":  # copy and pickle probe for these
+            raise AttributeError(name)
+        raise RuntimeError(f"{self._owner}.backward called before forward (nothing saved as {name!r})")
+
+
 def _checked_buffer(name: str, value: Any, action: str) -> Array | None:
     """A buffer is a NumPy array (a NumPy scalar becomes a 0-d one) or None."""
     if isinstance(value, np.generic):
@@ -53,12 +74,6 @@ def _checked_buffer(name: str, value: Any, action: str) -> Array | None:
     return value
 
 
-def _value(module: Module, name: str) -> Array:
-    """The array behind a state_dict entry: a parameter's data or a buffer."""
-    param = module.__dict__["_parameters"].get(name)
-    return param.data if param is not None else module.__dict__["_buffers"][name]
-
-
 class Module:
     """Base class of every layer, loss and model.
 
@@ -66,6 +81,7 @@ class Module:
     """
 
     training: bool
+    saved: Saved
     _optional_state: tuple[str, ...] = ()
     """Buffers a loaded state may lack (they keep their value), as torch's BatchNorm's num_batches_tracked."""
 
@@ -75,6 +91,7 @@ class Module:
         object.__setattr__(self, "_non_persistent_buffers", set())
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "training", True)
+        object.__setattr__(self, "saved", Saved(type(self).__name__))
 
     # ---- registration ----------------------------------------------------------------------
     def __setattr__(self, name: str, value: Any) -> None:
@@ -144,11 +161,12 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must implement backward")
 
     def backward_params(self, grad_output: Array) -> None:
-        """Accumulate parameter gradients only, skipping dL/dinput when a layer can.
+        """``backward`` for a model whose input is data: accumulate dL/dθ; dL/dinput, which nothing reads, may
+        be skipped (torch never computes the gradient of an input that does not require one).
 
-        torch's autograd never computes the gradient of an input that does not
-        require one (a batch of data); this is the manual equivalent, used for the
-        first layer of a network.  By default it is ``backward`` with the result dropped.
+        Opt-in (the training loop's ``train_step`` calls it): a learner's ``model.backward(g)`` is the plain
+        chain rule.  By default it is ``backward`` with the result dropped; Linear and Sequential skip the
+        first layer's dL/dx.
         """
         self.backward(grad_output)
 
@@ -202,59 +220,17 @@ class Module:
         for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
 
-    def _named_state(self, prefix: str = "") -> Iterator[tuple[str, Module, str]]:
-        """(key, owning module, attribute name) for every entry of state_dict, in torch's order."""
-        for name, param in self.__dict__["_parameters"].items():
-            if param is not None:
-                yield prefix + name, self, name
-        for name, buffer in self.__dict__["_buffers"].items():
-            if buffer is not None and name not in self.__dict__["_non_persistent_buffers"]:
-                yield prefix + name, self, name
-        for name, child in self.named_children():
-            yield from child._named_state(f"{prefix}{name}.")
-
     # ---- state -----------------------------------------------------------------------------
     def state_dict(self) -> dict[str, Array]:
         """Copies of every parameter and persistent buffer under torch's keys (``fc1.weight``, ``1.running_mean``)."""
-        return {key: _value(module, name).copy() for key, module, name in self._named_state()}
+        return {key: state.value(module, name).copy() for key, module, name in state.named_state(self)}
 
     def load_state_dict(self, state_dict: Mapping[str, ArrayLike], strict: bool = True) -> None:
-        """Copy values into the parameters and buffers, cast to each one's dtype.
+        """Copy values into the parameters and buffers, cast to each one's dtype (see ``state.load_state_dict``).
 
-        Everything is checked before anything is written, so a bad state leaves the
-        module as it was: missing or unexpected keys (when ``strict``) and shape
-        mismatches raise ``KeyError``/``ValueError`` naming the keys and shapes.
+        Everything is checked before anything is written, so a bad state leaves the module as it was.
         """
-        if not isinstance(state_dict, Mapping):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}")
-        own = {key: (module, name) for key, module, name in self._named_state()}
-        missing = [k for k, (module, name) in own.items() if k not in state_dict and name not in module._optional_state]
-        unexpected = [k for k in state_dict if k not in own]
-        if strict and (missing or unexpected):
-            raise KeyError(
-                f"Error(s) in loading state_dict for {type(self).__name__}: "
-                f"missing keys {missing}, unexpected keys {unexpected}"
-            )
-        new_values: dict[str, Array] = {}
-        for key, (module, name) in own.items():
-            if key not in state_dict:
-                continue
-            current, value = _value(module, name), np.asarray(state_dict[key])
-            if value.shape != current.shape:
-                raise ValueError(
-                    f"size mismatch for {key}: copying a param with shape {value.shape}, "
-                    f"the shape in the current model is {current.shape}"
-                )
-            if not (np.issubdtype(value.dtype, np.number) or value.dtype == np.bool_):
-                raise TypeError(f"state_dict[{key!r}] holds {value.dtype} values, expected numbers")
-            with np.errstate(over="ignore", invalid="ignore"):  # 1e300 into float32 becomes inf, as torch's copy_
-                new_values[key] = value.astype(current.dtype, copy=True)
-        for key, value in new_values.items():
-            module, name = own[key]
-            if name in module.__dict__["_parameters"]:
-                module.__dict__["_parameters"][name].data = value
-            else:
-                _value(module, name)[...] = value  # in place, as torch's copy_ into a buffer
+        state.load_state_dict(self, state_dict, strict)
 
     # ---- gradients, dtype and mode -----------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:

@@ -10,6 +10,7 @@ from scratch.nn.functional.activation import (
     log_softmax_backward,
     relu,
     relu_backward,
+    relu_backward_nonfinite,
     sigmoid,
     sigmoid_backward,
     softmax,
@@ -17,18 +18,19 @@ from scratch.nn.functional.activation import (
     tanh,
     tanh_backward,
 )
-from scratch.nn.functional.cross_entropy import (
-    cross_entropy,
-    cross_entropy_backward,
-    cross_entropy_backward_stepwise,
-    nll_loss,
-    nll_loss_backward,
-)
-from scratch.nn.functional.loss import (
+from scratch.nn.functional.binary_cross_entropy import (
     binary_cross_entropy,
     binary_cross_entropy_backward,
     binary_cross_entropy_with_logits,
     binary_cross_entropy_with_logits_backward,
+)
+from scratch.nn.functional.cross_entropy import (
+    cross_entropy,
+    cross_entropy_backward,
+    cross_entropy_backward_stepwise,
+    softmax_minus_onehot,
+)
+from scratch.nn.functional.loss import (
     check_reduction,
     huber_loss,
     huber_loss_backward,
@@ -39,6 +41,7 @@ from scratch.nn.functional.loss import (
     smooth_l1_loss,
     smooth_l1_loss_backward,
 )
+from scratch.nn.functional.nll import nll_loss, nll_loss_backward
 from scratch.nn.functional.normalization import batch_norm, batch_norm_backward
 from scratch.nn.functional.regularization import dropout, dropout_backward, dropout_noise
 
@@ -73,12 +76,14 @@ __all__ = [
     "nll_loss_backward",
     "relu",
     "relu_backward",
+    "relu_backward_nonfinite",
     "sigmoid",
     "sigmoid_backward",
     "smooth_l1_loss",
     "smooth_l1_loss_backward",
     "softmax",
     "softmax_backward",
+    "softmax_minus_onehot",
     "tanh",
     "tanh_backward",
 ]

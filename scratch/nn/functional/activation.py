@@ -53,12 +53,20 @@ def relu(x: Array) -> Array:
 
 
 def relu_backward(g: Array, y: Array) -> Array:
-    """ReLU'(x) = 1 if x > 0 else 0 (0 at the kink, like torch).
+    """ReLU'(x) = 1 if x > 0 else 0 (0 at the kink, like torch), so dL/dx = g·1[y > 0], from the output y.
 
-    Written from the output as torch does (``y <= 0`` → 0), so a NaN input passes its gradient through,
-    and a blocked gradient is 0 even where g is inf or NaN.
+    Where g or y holds inf or NaN that product is not torch's answer (inf·0 is NaN): the branch to
+    ``relu_backward_nonfinite`` gives it.
     """
-    return np.where(y <= 0, 0, g)
+    if np.isfinite(g).all() and not np.isnan(y).any():
+        return g * (y > 0)
+    return relu_backward_nonfinite(g, y)
+
+
+def relu_backward_nonfinite(g: Array, y: Array) -> Array:
+    """torch's ReLU gradient for any g and y: 0 where the unit is blocked (y ≤ 0), even where g is inf or NaN,
+    and g where it is not, a NaN input included (NaN ≤ 0 is false: its gradient passes through)."""
+    return np.where(y <= 0, g.dtype.type(0), g)
 
 
 @np.errstate(all="ignore")
@@ -98,8 +106,15 @@ def implicit_softmax_dim(ndim: int) -> int:
     return 0 if ndim in (0, 1, 3) else 1
 
 
+def resolved_dim(dim: int | None, ndim: int) -> int:
+    """The dimension a softmax over ``ndim`` dimensions used: ``dim``, or torch's implicit choice when None."""
+    return implicit_softmax_dim(ndim) if dim is None else dim
+
+
 def check_softmax_dim(name: str, dim: Any) -> int | None:
     """``dim`` must be an int or None (torch: ``argument 'dim' must be int, not float``)."""
+    if dim is None or type(dim) is int:
+        return dim
     if dim is not None and (isinstance(dim, bool) or not isinstance(dim, numbers.Integral)):
         raise TypeError(f"{name}: dim must be an int or None, got {dim!r}")
     return None if dim is None else int(dim)

@@ -1,4 +1,7 @@
-"""Negative log-likelihood and cross-entropy, with their derivatives (~ torch.nn.functional).
+"""Cross-entropy with every torch option, and its derivative (~ torch.nn.functional.cross_entropy).
+
+The textbook case, ℓ = −(1/N) Σ_i log softmax(x_i)[y_i] with gradient (p_i − onehot(y_i))/N, is what
+``CrossEntropyLoss`` computes itself (nn/loss.py) and ``softmax_minus_onehot`` below; this module is the general path.
 
 The input has shape (C,), (N, C) or (N, C, d1, ...): the classes are on axis 1 (axis 0 for (C,)), and
 spatial positions d1, ... behave like more rows.  The target holds class indices, shape (), (N,) or
@@ -26,118 +29,16 @@ from numpy.typing import ArrayLike
 
 from common import Array, checks
 from scratch.nn.functional.activation import log_softmax, softmax, softmax_backward
-from scratch.nn.functional.loss import _floating, _reduce, _upstream, check_reduction
-
-
-class _Indices(NamedTuple):
-    y: Array  # class indices (N, d1, ...), ignored entries replaced by 0
-    valid: Array  # True where the entry is not ignored
-    w_y: Array  # w[y_i] where valid, 0 where ignored; its sum is the 'mean' denominator
-
-
-def _class_args(
-    name: str, input: ArrayLike, target: ArrayLike, weight: ArrayLike | None, reduction: str
-) -> tuple[Array, Array, Array | None, tuple[int, ...]]:
-    """Check the input and the class weights; return x, target, weight and the shape of the 'none' loss."""
-    check_reduction(reduction)
-    x = _floating(name, "input", input)
-    if x.ndim == 0:
-        raise ValueError(f"{name}: input must have shape (C,), (N, C) or (N, C, d1, ...), got ()")
-    C = _num_classes(x)
-    w = None if weight is None else np.asarray(weight, dtype=x.dtype)
-    if w is not None and w.shape != (C,):
-        raise ValueError(f"{name}: weight must hold one value per class, shape ({C},), got shape {w.shape}")
-    return x, np.asarray(target), w, x.shape[:1] + x.shape[2:] if x.ndim > 1 else ()
-
-
-def _num_classes(x: Array) -> int:
-    return x.shape[1] if x.ndim > 1 else x.shape[0]
-
-
-def _batched(a: Array, ndim: int) -> Array:
-    """View the arrays of a (C,) input as a batch of one: (C,) → (1, C), () → (1,)."""
-    return a if ndim > 1 else a[None]
-
-
-def _by_class(w: Array, ndim: int) -> Array:
-    """Shape a (C,) vector to broadcast along axis 1 of an (N, C, d1, ...) array."""
-    return w.reshape((-1,) + (1,) * (ndim - 2))
-
-
-def _indices(
-    name: str, x: Array, target: Array, expected: tuple[int, ...], weight: Array | None, ignore_index: int
-) -> _Indices:
-    """Check a class-index target (``expected`` is its shape for this input); ignored entries become class 0."""
-    C = _num_classes(x)
-    ignore_index = check_ignore_index(ignore_index)
-    if target.dtype.kind not in "iu":
-        raise TypeError(
-            f"{name}: a class-index target must hold integers, got dtype {target.dtype} "
-            f"(class probabilities would need the input's shape {x.shape}, got {target.shape})"
-        )
-    if target.shape != expected:
-        raise ValueError(f"{name}: input shape {x.shape} needs a target of shape {expected}, got {target.shape}")
-    t = _batched(target.astype(np.int64), x.ndim)
-    valid = t != ignore_index
-    bad = valid & ((t < 0) | (t >= C))
-    if bad.any():
-        raise IndexError(f"{name}: Target {t[bad][0]} is out of bounds for {C} classes (ignore_index={ignore_index})")
-    y = np.where(valid, t, 0)
-    w_y = valid.astype(x.dtype) if weight is None else np.where(valid, weight[y], 0)
-    return _Indices(y, valid, w_y)
-
-
-def _nll(log_p: Array, idx: _Indices, shape: tuple[int, ...], reduction: str) -> Array:
-    """ℓ_i = −w[y_i]·log_p[i, y_i] (0 where ignored), reduced with the denominator Σ w[y_i]."""
-    if log_p.ndim == 2:
-        picked = log_p[np.arange(len(log_p)), idx.y]  # row i's entry at column y_i
-    else:  # (N, C, d1, ...): the same pick along the class axis, at every position
-        picked = np.take_along_axis(log_p, idx.y[:, None], axis=1)[:, 0]
-    with np.errstate(invalid="ignore"):  # an ignored entry may hold ±inf: 0·inf is discarded by the where
-        loss = np.where(idx.valid, -idx.w_y * picked, 0)
-    return _reduce(loss.reshape(shape), reduction, idx.w_y.sum())
-
-
-def _index_q(idx: _Indices, C: int, ndim: int, g: Array) -> Array:
-    """q_ic = w[y_i]·g_i at c = y_i, else 0; g_i is the upstream gradient of ℓ_i (÷ denominator for 'mean')."""
-    with np.errstate(invalid="ignore"):  # 0·inf = NaN when 'mean' divides by Σ w[y_i] = 0, as in torch
-        coef = np.where(idx.valid, idx.w_y * g, 0)
-    onehot = idx.y[:, None] == _by_class(np.arange(C), ndim)
-    return np.where(onehot, coef[:, None], 0)
-
-
-@np.errstate(all="ignore")
-def nll_loss(
-    input: ArrayLike,
-    target: ArrayLike,
-    weight: ArrayLike | None = None,
-    *,
-    ignore_index: int = -100,
-    reduction: str = "mean",
-) -> Array:
-    """Negative log-likelihood: ℓ_i = −w[y_i]·x[i, y_i], for log-probabilities x (any real numbers work).
-
-    'mean' divides by Σ w[y_i] over the entries that are not ignored.
-    """
-    x, t, w, shape = _class_args("nll_loss", input, target, weight, reduction)
-    return _nll(_batched(x, x.ndim), _indices("nll_loss", x, t, shape, w, ignore_index), shape, reduction)
-
-
-@np.errstate(all="ignore")
-def nll_loss_backward(
-    grad_output: ArrayLike,
-    input: ArrayLike,
-    target: ArrayLike,
-    weight: ArrayLike | None = None,
-    *,
-    ignore_index: int = -100,
-    reduction: str = "mean",
-) -> Array:
-    """dL/dx[i, c] = −w[y_i]·g_i at c = y_i and 0 elsewhere (0 for ignored entries)."""
-    x, t, w, shape = _class_args("nll_loss", input, target, weight, reduction)
-    idx = _indices("nll_loss", x, t, shape, w, ignore_index)
-    g = _upstream(grad_output, reduction, shape, x.dtype, idx.w_y.sum())
-    return _index_q(idx, _num_classes(x), max(x.ndim, 2), -g).reshape(x.shape)
+from scratch.nn.functional.loss import _reduce, _upstream
+from scratch.nn.functional.nll import (
+    _batched,
+    _by_class,
+    _class_args,
+    _index_q,
+    _Indices,
+    _indices,
+    _nll,
+)
 
 
 def check_label_smoothing(label_smoothing: float) -> float:
@@ -146,11 +47,6 @@ def check_label_smoothing(label_smoothing: float) -> float:
     if eps > 1:
         raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
     return eps if eps > 0 else 0.0
-
-
-def check_ignore_index(ignore_index: int) -> int:
-    """torch: ``argument 'ignore_index' must be int, not float``."""
-    return checks.integer("cross_entropy", "ignore_index", ignore_index)
 
 
 def _holds_probabilities(x: Array, target: Array, ignore_index: int) -> bool:
@@ -291,7 +187,8 @@ def cross_entropy_backward(
 def cross_entropy_gradient(parts: CrossEntropyParts, grad_output: ArrayLike, reduction: str) -> Array:
     """The plain case by the textbook formula, every other case by the general one."""
     if is_plain(parts):
-        return softmax_minus_onehot(parts, grad_output, reduction)
+        assert parts.idx is not None
+        return softmax_minus_onehot(grad_output, parts.log_p, parts.idx.y, reduction)
     return fused_gradient(parts, target_weights(parts, grad_output, reduction))
 
 
@@ -302,17 +199,17 @@ def is_plain(parts: CrossEntropyParts) -> bool:
 
 
 @np.errstate(all="ignore")
-def softmax_minus_onehot(parts: CrossEntropyParts, grad_output: ArrayLike, reduction: str) -> Array:
+def softmax_minus_onehot(grad_output: ArrayLike, log_p: Array, target: Array, reduction: str = "mean") -> Array:
     """The textbook gradient of cross-entropy after softmax: dL/dx_i = (p_i − onehot(y_i)) / N.
 
-    With p = softmax(x_i), ℓ_i = −log p_{y_i} and Σ_c p_c = 1, the chain rule through softmax collapses:
-    dℓ_i/dx_ic = p_c − [c = y_i].  'mean' divides by N, 'sum' does not, 'none' scales row i by grad_output[i].
+    With p = softmax(x_i) = e^(log p), ℓ_i = −log p_{y_i} and Σ_c p_c = 1, the chain rule through softmax
+    collapses: dℓ_i/dx_ic = p_c − [c = y_i].  'mean' divides by N, 'sum' does not, 'none' scales row i by
+    grad_output[i].
     """
-    assert parts.idx is not None
-    p = np.exp(parts.log_p)  # softmax(x), from the forward's log-softmax
+    p = np.exp(log_p)
     N = len(p)
-    p[np.arange(N), parts.idx.y] -= 1
-    g = _upstream(grad_output, reduction, parts.shape, p.dtype, N)
+    p[np.arange(N), target] -= 1
+    g = _upstream(grad_output, reduction, (N,), p.dtype, N)
     return p * (g[:, None] if g.ndim else g)
 
 

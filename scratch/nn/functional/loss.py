@@ -25,10 +25,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from common import Array, checks
-from scratch.nn.functional.activation import sigmoid
 
 REDUCTIONS = ("none", "mean", "sum")
-BCE_EPS = float(np.float32(1e-12))  # torch's floor for x(1 − x) in the BCE gradient: float32 1e-12, also in float64
 
 
 # ---- shared checks and reductions ------------------------------------------------------------
@@ -106,22 +104,29 @@ _BROADCAST_NOTE = " (torch would warn and broadcast, e.g. (N, 1) against (N,) in
 
 def _regression_args(name: str, input: ArrayLike, target: ArrayLike, reduction: str) -> tuple[Array, Array]:
     """Input and target as arrays of one shape; a float64 target promotes the loss (as torch), integers don't."""
-    check_reduction(reduction)
-    x, y = _same_shape(name, input, target, _BROADCAST_NOTE)
+    if reduction not in REDUCTIONS:
+        check_reduction(reduction)
+    x, y = np.asarray(input), np.asarray(target)
+    if x.dtype.kind != "f":
+        raise TypeError(f"{name}: input must be floating point, got dtype {x.dtype}")
+    if y.shape != x.shape:
+        raise ValueError(f"{name}: target shape {y.shape} must equal input shape {x.shape}{_BROADCAST_NOTE}")
     return x, y if y.dtype.kind == "f" else y.astype(x.dtype)
 
 
 @np.errstate(all="ignore")
 def mse_loss(input: ArrayLike, target: ArrayLike, *, reduction: str = "mean") -> Array:
-    """Squared error ℓ = (x − y)²."""
+    """Squared error, averaged: ℓ = (1/n) Σ (x − y)² over the n elements ('sum' and 'none': ``_reduce``)."""
     x, y = _regression_args("mse_loss", input, target, reduction)
     d = x - y
-    return _reduce(d * d, reduction, d.size)
+    if reduction != "mean":
+        return _reduce(d * d, reduction, d.size)
+    return np.asarray((d * d).sum() / d.dtype.type(d.size))
 
 
 @np.errstate(all="ignore")
 def mse_loss_backward(grad_output: ArrayLike, input: ArrayLike, target: ArrayLike, *, reduction: str = "mean") -> Array:
-    """dℓ/dx = 2(x − y)."""
+    """dℓ/dx = 2(x − y)/n for 'mean' (``_upstream`` scales by grad_output and the 1/n of the reduction)."""
     x, y = _regression_args("mse_loss", input, target, reduction)
     d = x - y
     return (2 * d * _upstream(grad_output, reduction, d.shape, d.dtype, d.size)).astype(x.dtype, copy=False)
@@ -191,107 +196,3 @@ def smooth_l1_loss_backward(
     β = d.dtype.type(beta)
     dl = np.where(np.abs(d) < β, d / β, np.sign(d))
     return (dl * _upstream(grad_output, reduction, d.shape, d.dtype, d.size)).astype(x.dtype, copy=False)
-
-
-# ---- binary classification ------------------------------------------------------------------------
-def _bce_args(
-    input: ArrayLike, target: ArrayLike, weight: ArrayLike | None, reduction: str
-) -> tuple[Array, Array, Array]:
-    check_reduction(reduction)
-    name = "binary_cross_entropy"
-    x, y = _same_shape(name, input, target)
-    if y.dtype != x.dtype:
-        raise TypeError(f"{name}: target dtype {y.dtype} must equal input dtype {x.dtype}")
-    for what, a in (("input", x), ("target", y)):
-        outside = ~((a >= 0) & (a <= 1))  # NaN fails both comparisons
-        if outside.any():
-            raise ValueError(f"{name}: all elements of {what} should be between 0 and 1, found {a[outside][0]}")
-    w = _broadcast_weight(name, "weight", weight, x)
-    return x, y, np.ones((), x.dtype) if w is None else w
-
-
-@np.errstate(all="ignore")
-def binary_cross_entropy(
-    input: ArrayLike, target: ArrayLike, weight: ArrayLike | None = None, *, reduction: str = "mean"
-) -> Array:
-    """BCE of probabilities x ∈ [0, 1]: ℓ = −w·[y·log x + (1 − y)·log(1 − x)].
-
-    Each log is clamped at −100 (torch's rule), so x = 0 or 1 gives a finite loss (100 per unit weight),
-    and log(1 − x) is computed as log1p(−x), which keeps x = 1e-30 from rounding to log 1 = 0.
-    """
-    x, y, w = _bce_args(input, target, weight, reduction)
-    with np.errstate(divide="ignore"):  # log 0 = −inf is intended: the clamp turns it into −100
-        log_x, log_1mx = np.maximum(np.log(x), -100), np.maximum(np.log1p(-x), -100)
-    return _reduce(w * ((y - 1) * log_1mx - y * log_x), reduction, x.size)
-
-
-@np.errstate(all="ignore")
-def binary_cross_entropy_backward(
-    grad_output: ArrayLike,
-    input: ArrayLike,
-    target: ArrayLike,
-    weight: ArrayLike | None = None,
-    *,
-    reduction: str = "mean",
-) -> Array:
-    """dℓ/dx = w·(x − y) / max(x(1 − x), ε), ε = float32 1e-12 — torch's formula, not the clamped loss's slope.
-
-    At x = 0 or 1 the gradient is therefore ≈ 1e12·(x − y), and 0 when x = y.
-    """
-    x, y, w = _bce_args(input, target, weight, reduction)
-    g = _upstream(grad_output, reduction, x.shape, x.dtype, x.size)
-    return g * (x - y) / np.maximum((1 - x) * x, x.dtype.type(BCE_EPS)) * w
-
-
-def _bce_logits_args(
-    input: ArrayLike, target: ArrayLike, weight: ArrayLike | None, reduction: str, pos_weight: ArrayLike | None
-) -> tuple[Array, Array, Array, Array | None]:
-    check_reduction(reduction)
-    name = "binary_cross_entropy_with_logits"
-    x, y = _same_shape(name, input, target)
-    y = _floating(name, "target", y)
-    w = _broadcast_weight(name, "weight", weight, x)
-    pw = _broadcast_weight(name, "pos_weight", pos_weight, x, " (it applies along the last dimension)")
-    return x, y, np.ones((), x.dtype) if w is None else w, pw
-
-
-@np.errstate(all="ignore")
-def binary_cross_entropy_with_logits(
-    input: ArrayLike,
-    target: ArrayLike,
-    weight: ArrayLike | None = None,
-    *,
-    reduction: str = "mean",
-    pos_weight: ArrayLike | None = None,
-) -> Array:
-    """BCE of logits: ℓ = −w·[p·y·log σ(x) + (1 − y)·log(1 − σ(x))], p = pos_weight (1 if None).
-
-    With log(1 − σ(x)) = log σ(x) − x it becomes w·[(1 − y)·x − (1 + (p − 1)·y)·log σ(x)], and
-    log σ(x) = min(x, 0) − log1p(e^(−|x|)) never overflows (x = ±1e4 is fine, where σ rounds to 0 or 1).
-    """
-    x, y, w, pw = _bce_logits_args(input, target, weight, reduction, pos_weight)
-    log_sigmoid = np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
-    if pw is not None:
-        log_sigmoid = log_sigmoid * ((pw - 1) * y + 1)
-    return _reduce(w * ((1 - y) * x - log_sigmoid), reduction, x.size)
-
-
-@np.errstate(all="ignore")
-def binary_cross_entropy_with_logits_backward(
-    grad_output: ArrayLike,
-    input: ArrayLike,
-    target: ArrayLike,
-    weight: ArrayLike | None = None,
-    *,
-    reduction: str = "mean",
-    pos_weight: ArrayLike | None = None,
-) -> Array:
-    """dℓ/dx = w·((1 + (p − 1)·y)·σ(x) − p·y), which is w·(σ(x) − y) without pos_weight."""
-    x, y, w, pw = _bce_logits_args(input, target, weight, reduction, pos_weight)
-    if pw is None:
-        dl = sigmoid(x) - y
-    else:
-        py = pw * y
-        dl = (py + 1 - y) * sigmoid(x) - py
-    g = _upstream(grad_output, reduction, dl.shape, dl.dtype, x.size)
-    return (w * dl * g).astype(x.dtype, copy=False)

@@ -1,13 +1,14 @@
 """Batch normalisation and its derivative (stateless; ~ torch.nn.functional.batch_norm).
 
-For an input x of shape (N, C) or (N, C, L), each channel c is normalised over the m = N (or N·L)
-values it has in the batch:
-    μ = (1/m) Σ x,   σ² = (1/m) Σ (x − μ)²   (the biased variance),
+For an input x of shape (N, C), each channel (column) c is normalised over its N values in the batch:
+    μ = (1/N) Σ x,   σ² = (1/N) Σ (x − μ)²   (the biased variance),
     x̂ = (x − μ)/√(σ² + ε),   y = γ·x̂ + β.
 Backward, for g = dL/dy and ĝ = γ·g, through μ and σ² as well as x̂:
     dL/dγ = Σ g·x̂,   dL/dβ = Σ g,
-    dL/dx = (1/(m√(σ² + ε)))·(m·ĝ − Σ ĝ − x̂·Σ ĝ·x̂).
+    dL/dx = (1/√(σ² + ε))·(ĝ − mean(ĝ) − x̂·mean(ĝ·x̂)).
 With fixed statistics (the running ones, in evaluation) μ and σ² are constants and dL/dx = ĝ/√(σ² + ε).
+An input of shape (N, C, L) is the same with N·L values per channel: ``rows`` lays it out as (N·L, C).
+Sums and means are accumulated in float64, as torch's CPU kernels accumulate them, then rounded once.
 """
 
 from __future__ import annotations
@@ -19,47 +20,33 @@ import numpy as np
 from common import Array, checks
 
 
-def channel_axes(x: Array) -> tuple[int, ...]:
-    """The axes a channel's statistics are taken over: the batch (and length) axes, all but axis 1."""
-    return (0,) if x.ndim == 2 else (0, 2)
+def rows(a: Array) -> Array:
+    """(N, C, L) → (N·L, C): every position of every sample is one more row of its channel; (N, C) unchanged."""
+    return a if a.ndim == 2 else a.transpose(0, 2, 1).reshape(-1, a.shape[1])
 
 
-def per_channel(v: Array, x: Array) -> Array:
-    """A (C,) array shaped to broadcast against x: (1, C) or (1, C, 1)."""
-    return v.reshape((1, -1) if x.ndim == 2 else (1, -1, 1))
+def unrows(a: Array, shape: tuple[int, ...]) -> Array:
+    """The inverse of ``rows``: (N·L, C) back to (N, C, L)."""
+    return a if len(shape) == 2 else a.reshape(shape[0], shape[2], shape[1]).transpose(0, 2, 1)
 
 
-def channel_sum(a: Array) -> Array:
-    """Σ over each channel's values, accumulated in float64 as torch's CPU kernels do, in a's dtype."""
-    return a.sum(axis=channel_axes(a), dtype=np.float64).astype(a.dtype, copy=False)
+def sum64(a: Array) -> Array:
+    """Σ over the rows of a, accumulated in float64, rounded to a's dtype."""
+    return a.sum(axis=0, dtype=np.float64).astype(a.dtype, copy=False)
 
 
-def channel_mean(a: Array) -> Array:
-    """(1/m) Σ over each channel's values, accumulated in float64, in a's dtype."""
-    return a.mean(axis=channel_axes(a), dtype=np.float64).astype(a.dtype, copy=False)
+def mean64(a: Array) -> Array:
+    """(1/N) Σ over the rows of a, accumulated in float64, rounded to a's dtype."""
+    return a.mean(axis=0, dtype=np.float64).astype(a.dtype, copy=False)
 
 
 @np.errstate(all="ignore")  # inf and NaN propagate silently, as in torch
 def batch_statistics(x: Array) -> tuple[Array, Array]:
-    """(μ, σ²) of each channel: the mean and the biased variance (1/m) Σ (x − μ)², both in float64 first."""
+    """(μ, σ²) of each column of x (N, C): the mean and the biased variance (1/N) Σ (x − μ)², in float64 first."""
     x64 = x.astype(np.float64, copy=False)
-    mean = channel_mean(x64)
-    var = channel_mean(np.square(x64 - per_channel(mean, x64)))
+    mean = x64.mean(axis=0)
+    var = np.square(x64 - mean).mean(axis=0)
     return mean.astype(x.dtype, copy=False), var.astype(x.dtype, copy=False)
-
-
-@np.errstate(all="ignore")
-def normalize(x: Array, mean: Array, var: Array, eps: float) -> tuple[Array, Array]:
-    """(x̂, 1/√(σ² + ε)): x with each channel shifted to mean 0 and scaled to variance 1."""
-    invstd = 1 / np.sqrt(var + x.dtype.type(eps))
-    return (x - per_channel(mean, x)) * per_channel(invstd, x), invstd
-
-
-@np.errstate(all="ignore")
-def scale_and_shift(x_hat: Array, weight: Array | None, bias: Array | None) -> Array:
-    """y = γ·x̂ + β (γ = 1 and β = 0 when the layer has no affine parameters)."""
-    y = x_hat if weight is None else x_hat * per_channel(weight, x_hat)
-    return y if bias is None else y + per_channel(bias, x_hat)
 
 
 @np.errstate(all="ignore")
@@ -73,6 +60,7 @@ def unbiased(var: Array, m: int) -> Array:
     return var * var.dtype.type(m / (m - 1))
 
 
+@np.errstate(all="ignore")
 def batch_norm(
     x: Array,
     running_mean: Array | None,
@@ -85,33 +73,36 @@ def batch_norm(
 ) -> Array:
     """y = γ·(x − μ)/√(σ² + ε) + β with the batch's statistics in training (updating the running ones in
     place) and the running statistics otherwise."""
-    x = check_input("batch_norm", x, None, training or running_mean is None or running_var is None, eps)
-    if x.size == 0:  # no values, no statistics: torch returns the (empty) affine map
-        return scale_and_shift(x, weight, bias)
-    if training or running_mean is None or running_var is None:
-        mean, var = batch_statistics(x)
+    batch = training or running_mean is None or running_var is None
+    x = check_input("batch_norm", x, None, batch, eps)
+    r = rows(x)
+    mean: Array | None
+    var: Array | None
+    if r.size == 0:  # no values, no statistics: torch returns the (empty) affine map
+        mean, var = np.zeros(r.shape[1], x.dtype), np.ones(r.shape[1], x.dtype)
+    elif batch:
+        mean, var = batch_statistics(r)
         if training and running_mean is not None and running_var is not None:
             update_running(running_mean, mean, momentum)
-            update_running(running_var, unbiased(var, x.size // x.shape[1]), momentum)
+            update_running(running_var, unbiased(var, len(r)), momentum)
     else:
         mean, var = running_mean, running_var
-    return scale_and_shift(normalize(x, mean, var, eps)[0], weight, bias)
+    y = (r - mean) * (1 / np.sqrt(var + x.dtype.type(eps)))
+    y = y if weight is None else y * weight
+    return unrows(y if bias is None else y + bias, x.shape)
 
 
 @np.errstate(all="ignore")
 def batch_norm_backward(
     g: Array, x_hat: Array, invstd: Array, weight: Array | None, batch_stats: bool
 ) -> tuple[Array, Array, Array]:
-    """(dL/dx, dL/dγ, dL/dβ) from the saved x̂ and 1/√(σ² + ε); ``batch_stats`` says whether μ, σ² came from x."""
-    dweight, dbias = channel_sum(g * x_hat), channel_sum(g)
-    if g.size == 0:  # an empty batch: nothing to differentiate
-        return g.copy(), dweight, dbias
-    g_hat = g if weight is None else g * per_channel(weight, g)
-    if not batch_stats:
-        return g_hat * per_channel(invstd, g), dweight, dbias
-    mean_g = per_channel(channel_mean(g_hat), g)
-    mean_gx = per_channel(channel_mean(g_hat * x_hat), g)
-    return (g_hat - mean_g - x_hat * mean_gx) * per_channel(invstd, g), dweight, dbias
+    """(dL/dx, dL/dγ, dL/dβ) for g, x̂ of shape (N, C) and the saved 1/√(σ² + ε); ``batch_stats`` says whether
+    μ and σ² came from x (training) or were constants (the running statistics)."""
+    dweight, dbias = sum64(g * x_hat), sum64(g)
+    g_hat = g if weight is None else g * weight
+    if not batch_stats or g.size == 0:
+        return g_hat * invstd, dweight, dbias
+    return (g_hat - mean64(g_hat) - x_hat * mean64(g_hat * x_hat)) * invstd, dweight, dbias
 
 
 def check_input(where: str, x: Any, num_features: int | None, training: bool, eps: float) -> Array:

@@ -24,8 +24,10 @@ def dropout_noise(x: Array, p: float, generator: Generator | None = None) -> Arr
     if p == 1:  # torch draws nothing and multiplies by zero
         return np.zeros_like(x)
     keep = (default_generator if generator is None else generator).bernoulli(x.size, 1 - p)
-    scale = one / x.dtype.type(1 - p)
-    return _in_memory_order(np.where(keep, scale, x.dtype.type(0)), x)
+    noise = np.where(keep, one / x.dtype.type(1 - p), x.dtype.type(0))
+    if x.flags.c_contiguous:
+        return noise.reshape(x.shape)
+    return in_memory_order(noise, x)  # torch draws in x's memory order: a transposed x gets its mask transposed
 
 
 @np.errstate(all="ignore")  # inf and NaN pass through, and inf·0 is NaN, as in torch
@@ -46,7 +48,7 @@ def dropout_backward(g: Array, noise: Array) -> Array:
     return g * noise
 
 
-def _in_memory_order(values: Array, like: Array) -> Array:
+def in_memory_order(values: Array, like: Array) -> Array:
     """``values`` (one per element, in draw order) laid out as torch lays out ``empty_like(like)``.
 
     torch keeps the order of the input's strides (a transposed array gets its draws in memory order)
