@@ -77,10 +77,10 @@ def loss(
         name=name,
         group="Losses",
         scratch=(
+            src(f"scratch.nn.loss:{name}"),
+            *(src(f"scratch.nn.functional.{module}:{e}") for e in extra),
             src(f"scratch.nn.functional.{module}:{functional}"),
             src(f"scratch.nn.functional.{module}:{functional}_backward"),
-            *(src(f"scratch.nn.functional.{module}:{e}") for e in extra),
-            src(f"scratch.nn.loss:{name}"),
         ),
         formula=(Doc(f"scratch.nn.loss:{name}", 2),),
         torch_code=f"""
@@ -110,7 +110,7 @@ def optimizer(
         group="Optimizers",
         scratch=(
             src(f"scratch.optim.{module}:{name}", *members),
-            *(src(f"scratch.optim.{module}:{h}") for h in helpers),
+            *(src(f"scratch.optim.functional:{h}") for h in helpers),
         ),
         formula=(Doc(f"scratch.optim.{module}:{name}", 2),),
         torch_code=f"""
@@ -138,9 +138,7 @@ CONCEPTS: list[Concept] = [
     Concept(
         name="Linear",
         group="Layers",
-        scratch=(
-            src("scratch.nn.linear:Linear", "__init__", "reset_parameters", "forward", "backward_params", "backward"),
-        ),
+        scratch=(src("scratch.nn.linear:Linear", "__init__", "reset_parameters", "forward", "backward"),),
         formula=(Doc("scratch.nn.linear:Linear", 2),),
         torch_code="""
             layer = torch.nn.Linear(in_features, out_features)
@@ -160,9 +158,9 @@ CONCEPTS: list[Concept] = [
         name="Dropout",
         group="Layers",
         scratch=(
+            src("scratch.nn.dropout:Dropout", "forward", "backward"),
             src("scratch.nn.functional.regularization:dropout_noise"),
             src("scratch.nn.functional.regularization:dropout_backward"),
-            src("scratch.nn.dropout:Dropout", "forward", "backward"),
         ),
         formula=(Doc("scratch.nn.dropout:Dropout"),),
         torch_code="""
@@ -184,11 +182,9 @@ CONCEPTS: list[Concept] = [
         name="BatchNorm1d",
         group="Layers",
         scratch=(
+            src("scratch.nn.batchnorm:BatchNorm1d", "forward", "backward", "_track"),
             src("scratch.nn.functional.normalization:batch_statistics"),
-            src("scratch.nn.functional.normalization:normalize"),
-            src("scratch.nn.functional.normalization:update_running"),
             src("scratch.nn.functional.normalization:batch_norm_backward"),
-            src("scratch.nn.batchnorm:BatchNorm1d", "forward", "backward"),
         ),
         formula=(Doc("scratch.nn.batchnorm:BatchNorm1d", 2),),
         torch_code="""
@@ -225,6 +221,7 @@ CONCEPTS: list[Concept] = [
             f"{LOSSES}test_bce_gradcheck",
             f"{LOSSES}test_bce_at_probabilities_zero_and_one",
         ),
+        module="binary_cross_entropy",
     ),
     loss(
         "BCEWithLogitsLoss",
@@ -235,6 +232,7 @@ CONCEPTS: list[Concept] = [
             f"{LOSSES}test_bce_with_logits_on_five_by_one",
             f"{LOSSES}test_bce_with_logits_equals_sigmoid_then_bce",
         ),
+        module="binary_cross_entropy",
     ),
     loss(
         "CrossEntropyLoss",
@@ -258,7 +256,7 @@ CONCEPTS: list[Concept] = [
             f"{CE}test_cross_entropy_is_nll_of_log_softmax",
             f"{CE}test_cross_entropy_and_nll_gradcheck",
         ),
-        module="cross_entropy",
+        module="nll",
     ),
     optimizer(
         "SGD",
@@ -273,7 +271,7 @@ CONCEPTS: list[Concept] = [
         {"lr": 0.01},
         (*TRAJECTORY, f"{OPTIM}test_adam_hypothesis"),
         members=("step", "init_state"),
-        helpers=("adam_update",),
+        helpers=("adam_update", "decayed_gradient"),
     ),
     optimizer(
         "AdamW", "adam", {"lr": 0.01, "weight_decay": 0.1}, (*TRAJECTORY, f"{OPTIM}test_adam_hypothesis"), members=()
