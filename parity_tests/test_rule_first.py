@@ -9,6 +9,8 @@ parsing, rounding emulation and speed dispatch stay off these paths, one visible
 from __future__ import annotations
 
 import ast
+import copy
+import pickle
 import subprocess
 import sys
 
@@ -70,6 +72,8 @@ def test_a_forward_saves_what_backward_needs_outside_the_registration() -> None:
     assert layer.state_dict().keys() == {"weight", "bias"} and layer.saved.x.shape == (4, 3)
     with pytest.raises(RuntimeError, match=r"ReLU.backward called before forward"):
         nn.ReLU().backward(np.ones(2))
+    copied = copy.deepcopy(layer)  # copy and pickle probe the namespace for __deepcopy__ and __setstate__
+    assert copied.saved.x is not layer.saved.x and pickle.loads(pickle.dumps(layer)).saved.x.shape == (4, 3)
 
 
 def test_no_scratch_module_is_over_300_lines() -> None:

@@ -115,9 +115,9 @@ def check_softmax_dim(name: str, dim: Any) -> int | None:
     """``dim`` must be an int or None (torch: ``argument 'dim' must be int, not float``)."""
     if dim is None or type(dim) is int:
         return dim
-    if dim is not None and (isinstance(dim, bool) or not isinstance(dim, numbers.Integral)):
+    if isinstance(dim, bool) or not isinstance(dim, numbers.Integral):
         raise TypeError(f"{name}: dim must be an int or None, got {dim!r}")
-    return None if dim is None else int(dim)
+    return int(dim)
 
 
 def _softmax_dim(name: str, x: Array, dim: int | None) -> int:
