@@ -135,9 +135,8 @@ def backprop_cases() -> list[Case]:
         x, w1, b1, w2, b2 = (
             normal(rng, *s, dtype=dtype) for s in ((N, n_in), (hidden, n_in), (hidden,), (C, hidden), (C,))
         )
-        if "kink" in label:
-            x[0] = 0
-            b1[:] = 0
+        if "kink" in label:  # a sample of zeros and a hidden unit of zero weights: z = 0 exactly there
+            x[0], w1[0], b1[:] = 0, 0, 0
         t = rng.integers(0, C, size=N)
 
         def f(x: Any, w1: Any, b1: Any, w2: Any, b2: Any, t: Any = t) -> Any:

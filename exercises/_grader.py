@@ -120,9 +120,9 @@ def grade_function(function: str, fn: Callable[..., Any] | None, cases: list[Cas
                 passed, err, diagnosis = False, None, f"no `{term}` in what the function returned"
             else:
                 passed, err, diagnosis = judge(case, term, outputs[term])
-            if err is None:
+            if err is None and not passed:
                 t.max_error = None
-            elif t.max_error is not None and (case.dtype == np.float64 or not passed):
+            elif err is not None and t.max_error is not None and (case.dtype == np.float64 or not passed):
                 t.max_error = max(t.max_error, err)  # float32 cases count where they fail, at their own tolerance
             better = not t.passed and isinstance(t.diagnosis, Vague) and not isinstance(diagnosis, Vague)
             if not passed and (t.passed or better):  # the first failure, unless a later case names the mistake
@@ -156,7 +156,7 @@ def example(case: Case, term: str, got: Any) -> str:
     for name, value in [*case.args.items(), (f"torch's {term}", want), ("yours", got)]:
         if row is not None and isinstance(value, np.ndarray) and value.ndim and len(value) == len(want):
             name, value = f"{name}[{row}]", value[row]
-        lines.append(f"  {name} = {show(value)}")
+        lines.append(f"  {name} = {show(value, indent=len(name) + 5)}")
     return "\n".join(lines)
 
 
@@ -174,10 +174,11 @@ def first_wrong_row(want: Any, got: Any) -> int | None:
         return None
 
 
-def show(value: Any) -> str:
+def show(value: Any, indent: int = 0) -> str:
+    """A value in a line or a few: arrays rounded to 4 digits, their middle elided."""
     if isinstance(value, np.ndarray):
         text = np.array2string(value, precision=4, threshold=12, edgeitems=2, suppress_small=True)
-        return " ".join(text.split()) if value.ndim < 2 else text.replace("\n", "\n" + " " * 8)
+        return " ".join(text.split()) if value.ndim < 2 else text.replace("\n", "\n" + " " * indent)
     if isinstance(value, list):
         return f"[{len(value)} arrays: {show(value[0])}, ...]" if value else "[]"
     if isinstance(value, float):

@@ -36,7 +36,7 @@ def tanh_backward(grad_output: Array, output: Array) -> Array:
 
 
 def relu(x: Array) -> Array:
-    """max(x, 0), elementwise (``torch.relu``)."""
+    """y = max(x, 0), elementwise (``torch.relu``): any shape, in x's dtype."""
     raise NotImplementedError
 
 

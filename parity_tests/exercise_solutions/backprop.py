@@ -22,5 +22,6 @@ def mlp_gradients(
     loss = F.cross_entropy(logits, target)
     grad_h = second.backward(F.cross_entropy_backward(np.ones((), x.dtype), logits, target))
     first.backward(F.relu_backward(grad_h, h))
+    assert first.bias is not None and second.bias is not None
     grads = {"w1": first.weight.grad, "b1": first.bias.grad, "w2": second.weight.grad, "b2": second.bias.grad}
-    return loss, grads  # type: ignore[return-value, union-attr]
+    return loss, grads  # type: ignore[return-value]
