@@ -161,7 +161,7 @@ def example(case: Case, term: str, got: Any) -> str:
 
 
 def first_wrong_row(want: Any, got: Any) -> int | None:
-    if not isinstance(want, np.ndarray) or want.ndim < 1 or len(want) <= 3:
+    if not isinstance(want, np.ndarray) or want.ndim < 2 or len(want) <= 3:
         return None
     try:
         got = np.asarray(got, dtype=np.float64)
