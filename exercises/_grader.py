@@ -1,7 +1,10 @@
 """Grade a learner's file: import it, run every case, and judge every term against torch.
 
 A term is one output of one function (``grad_weight`` of ``linear_backward``); it passes when it agrees with torch
-on every case.  A function that still raises NotImplementedError is "not implemented yet", never passed.
+on every case.  Its ``max_error`` is the worst error of the float64 cases (float32 ones, judged at their own
+tolerance, count where they fail), None where a case gave nothing to measure.  Its diagnosis is the first failing
+case's, unless a later case names a catalogued mistake where the first could only describe the difference.  A
+function that still raises NotImplementedError is "not implemented yet", never passed.
 """
 
 from __future__ import annotations
@@ -103,6 +106,7 @@ def grade(name: str, file: str | Path | None = None, answers: Mapping[str, Calla
 
 
 def grade_function(function: str, fn: Callable[..., Any] | None, cases: list[Case], where: str) -> list[Term]:
+    """One Term per output of ``function``, judged over its cases."""
     names = list(dict.fromkeys(term for case in cases for term in case.expected))
     terms = {term: Term(function, term, True, 0.0, None) for term in names}
     if not callable(fn):

@@ -56,6 +56,7 @@ def check_module(
     random and edge inputs); print the report unless ``verbose=False``, and return it (``report.passed``)."""
     import torch
 
+    check_arguments(module, torch_module, input_shape)
     rng = np.random.default_rng(seed)
     master = {name: np.array(p.data, dtype=np.float64) for name, p in named_parameters(module)}
     base = rng.standard_normal(input_shape)
@@ -108,3 +109,15 @@ def runner(module: Any, master: dict[str, Array], dtype: Any, x: Array, g: Array
         return out
 
     return run
+
+
+def check_arguments(module: Any, torch_module: Any, input_shape: Any) -> None:
+    import torch
+
+    if not isinstance(torch_module, torch.nn.Module):
+        raise TypeError(f"check_module: torch_module must be a torch.nn.Module, got {type(torch_module).__name__}")
+    if not (callable(module) or hasattr(module, "forward")):
+        raise TypeError(f"check_module: module must be callable or have a forward, got {type(module).__name__}")
+    shape_ok = isinstance(input_shape, tuple) and all(isinstance(n, int) and n > 0 for n in input_shape)
+    if not shape_ok or not input_shape:
+        raise ValueError(f"check_module: input_shape must be a tuple of positive ints, got {input_shape!r}")

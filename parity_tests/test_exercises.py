@@ -239,3 +239,14 @@ def test_check_module_runs_float32_and_edge_values() -> None:
 
     t = check_module(Overflows(), torch.nn.Softplus(), input_shape=(3, 4), verbose=False).terms[0]
     assert not t.passed and "inf/NaN" in str(t.diagnosis) and "edge values" in str(t.example)
+
+
+def test_check_module_rejects_bad_arguments() -> None:
+    with pytest.raises(TypeError, match=r"torch_module must be a torch\.nn\.Module"):
+        check_module(Softplus(), np.log1p, input_shape=(2, 3))
+    with pytest.raises(ValueError, match=r"input_shape must be a tuple of positive ints, got \[2, 3\]"):
+        check_module(Softplus(), torch.nn.Softplus(), input_shape=[2, 3])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="input_shape"):
+        check_module(Softplus(), torch.nn.Softplus(), input_shape=(2, 0))
+    with pytest.raises(KeyError, match="no exercise named 'softplus'"):
+        grade("softplus")
