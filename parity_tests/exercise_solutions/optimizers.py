@@ -1,16 +1,20 @@
-"""``optimizers`` answered by ``scratch.optim.SGD`` and ``scratch.optim.Adam``, driven through a Parameter."""
+"""``optimizers`` answered by ``scratch.optim.SGD`` and ``scratch.optim.Adam``, driven through a Parameter.
+
+Each run of steps on one array gets one optimizer, made at its first step (no buffer yet, step 1) and kept for
+the next: the optimizer's own state carries the buffer and moments, which are read back into the caller's arrays.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from numpy.typing import NDArray
 
 from scratch.nn import Parameter
 from scratch.optim import SGD, Adam
 
 Array = NDArray[Any]
+_RUNS: dict[int, tuple[Parameter, Any]] = {}  # id of the caller's parameter array → (Parameter, optimizer)
 
 
 def sgd_step(
@@ -24,11 +28,12 @@ def sgd_step(
     nesterov: bool = False,
     weight_decay: float = 0.0,
 ) -> Array | None:
-    p = Parameter(param)
+    if momentum_buffer is None:
+        p = Parameter(param)
+        optimizer = SGD([p], lr, momentum, dampening, weight_decay, nesterov)
+        _RUNS[id(param)] = (p, optimizer)
+    p, optimizer = _RUNS[id(param)]
     p.grad = grad.copy()
-    optimizer = SGD([p], lr=lr, momentum=momentum, dampening=dampening, nesterov=nesterov, weight_decay=weight_decay)
-    if momentum_buffer is not None:
-        optimizer.state[p]["momentum_buffer"] = momentum_buffer.copy()
     optimizer.step()
     param[...] = p.data
     return optimizer.state[p].get("momentum_buffer")
@@ -47,11 +52,11 @@ def adam_step(
     eps: float = 1e-8,
     weight_decay: float = 0.0,
 ) -> None:
-    p = Parameter(param)
+    if step == 1:
+        p = Parameter(param)
+        _RUNS[id(param)] = (p, Adam([p], lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay))
+    p, optimizer = _RUNS[id(param)]
     p.grad = grad.copy()
-    optimizer = Adam([p], lr=lr, betas=(beta1, beta2), eps=eps, weight_decay=weight_decay)
-    state = optimizer.state[p]
-    state["step"] = np.array(step - 1, dtype=np.float32)
-    state["exp_avg"], state["exp_avg_sq"] = exp_avg.copy(), exp_avg_sq.copy()
     optimizer.step()
+    state = optimizer.state[p]
     param[...], exp_avg[...], exp_avg_sq[...] = p.data, state["exp_avg"], state["exp_avg_sq"]
