@@ -951,7 +951,8 @@ show(figures.batch_sizes_figure(batch_runs), "batch_sizes")
 # **Things to try.** Move `optimizer.zero_grad()` to after `optimizer.step()` in the loops above: does anything
 # change? Train with batch size 1 for one epoch. Halve the learning rate for batch size 8 and compare the noise.
 # Exercise: write a whole backward pass by hand, `mlp_gradients` (linear, ReLU, linear, cross-entropy), in
-# `exercises/backprop.py`, then `python -m exercises check backprop`.
+# `exercises/backprop.py`, then `python -m exercises check backprop`; then write what `loss.backward()` does, for
+# scalars, in `exercises/autograd.py`, then `python -m exercises check autograd`.
 #
 # ## 9. Building and training a first network
 #

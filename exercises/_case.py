@@ -32,6 +32,7 @@ class Case:
     mistakes: dict[str, dict[str, Array]] = field(default_factory=dict)
     sizes: dict[str, int] = field(default_factory=dict)  # named sizes a factor may be ("N, the batch size": 5)
     hint: str | None = None  # why inf/NaN here means an unstable formula
+    note: str | None = None  # what this case tests, added when no catalogued mistake fits
 
     @property
     def dtype(self) -> np.dtype[Any]:

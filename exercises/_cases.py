@@ -17,11 +17,12 @@ from exercises._case import Case, as_numpy
 
 def build(name: str) -> list[Case]:
     """Every case of exercise ``name``, in a fixed order (the named edge cases, then the seeded random ones)."""
-    from exercises import _cases_activations, _cases_linear, _cases_losses, _cases_norm, _cases_optim
+    from exercises import _cases_activations, _cases_autograd, _cases_linear, _cases_losses, _cases_norm, _cases_optim
 
     builders: dict[str, Callable[[], list[Case]]] = {
         "linear": _cases_linear.linear_cases,
         "backprop": _cases_linear.backprop_cases,
+        "autograd": _cases_autograd.cases,
         "activations": _cases_activations.cases,
         "losses": _cases_losses.cases,
         "optimizers": _cases_optim.cases,

@@ -99,7 +99,11 @@ def value_mistake(case: Case, term: str, got: Array, want: Array) -> str:
     for description, wrong in case.mistakes.get(term, {}).items():
         if wrong is not None and np.shape(wrong) == got.shape and agrees(got, np.asarray(wrong), MATCH):
             return description
-    return factor_mistake(case, got, want) or difference(got, want)
+    named = factor_mistake(case, got, want)
+    if named:
+        return named
+    text = difference(got, want)
+    return Vague(f"{text}; {case.note}") if case.note else text
 
 
 def factor_mistake(case: Case, got: Array, want: Array) -> str | None:

@@ -99,19 +99,21 @@ def grade(name: str, file: str | Path | None = None, answers: Mapping[str, Calla
 
     cases = _cases.build(name)
     for function in exercise.functions:
-        fn = answers.get(function)
+        fn = answers.get(exercise.owner or function)
         mine = [c for c in cases if c.function == function]
-        report.terms.extend(grade_function(function, fn, mine, where=report.file))
+        report.terms.extend(grade_function(function, fn, mine, report.file, exercise.owner or function))
     return report
 
 
-def grade_function(function: str, fn: Callable[..., Any] | None, cases: list[Case], where: str) -> list[Term]:
-    """One Term per output of ``function``, judged over its cases."""
+def grade_function(
+    function: str, fn: Callable[..., Any] | None, cases: list[Case], where: str, defined: str | None = None
+) -> list[Term]:
+    """One Term per output of ``function``, judged over its cases; ``defined``: the name ``fn`` has in the file."""
     names = list(dict.fromkeys(term for case in cases for term in case.expected))
     terms = {term: Term(function, term, True, 0.0, None) for term in names}
     if not callable(fn):
         for t in terms.values():
-            t.passed, t.max_error, t.diagnosis = False, None, f"`{function}` is not defined in {where}"
+            t.passed, t.max_error, t.diagnosis = False, None, f"`{defined or function}` is not defined in {where}"
         return list(terms.values())
     for case in cases:
         outputs, failure = call(fn, case)
@@ -132,7 +134,9 @@ def grade_function(function: str, fn: Callable[..., Any] | None, cases: list[Cas
             if not passed and (t.passed or better):  # the first failure, unless a later case names the mistake
                 t.passed, t.diagnosis = False, diagnosis
                 t.example = example(case, term, None if failure else outputs.get(term))
-        if failure == NOT_IMPLEMENTED:
+        if failure == NOT_IMPLEMENTED:  # every term, those of the cases not run included
+            for t in terms.values():
+                t.passed, t.max_error, t.diagnosis, t.example = False, None, NOT_IMPLEMENTED, None
             break
     return list(terms.values())
 

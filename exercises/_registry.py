@@ -12,7 +12,8 @@ HERE = Path(__file__).resolve().parent
 class Exercise:
     name: str
     section: str  # the tutorial section to read first
-    functions: tuple[str, ...]
+    functions: tuple[str, ...]  # what is graded, in order: each function's terms together
+    owner: str | None = None  # the class of the learner's file whose methods these are (None: module functions)
 
     @property
     def stub(self) -> Path:
@@ -55,6 +56,9 @@ EXERCISES = {
             "optimizers", "7. How networks learn: gradient descent and its refinements", ("sgd_step", "adam_step")
         ),
         Exercise("backprop", "8. The training loop", ("mlp_gradients",)),
+        Exercise(
+            "autograd", "8. The training loop", ("add", "mul", "pow", "tanh", "relu", "exp", "backward"), owner="Value"
+        ),
         Exercise("batchnorm", "10. Overfitting and regularisation", ("batch_norm", "batch_norm_backward")),
         Exercise("dropout", "10. Overfitting and regularisation", ("dropout", "dropout_backward")),
     )
@@ -95,6 +99,12 @@ SOLUTIONS: dict[str, tuple[tuple[str, str], ...]] = {
         ("scratch.nn.linear", "Linear.backward"),
         ("scratch.nn.functional", "relu_backward"),
         ("scratch.nn.functional", "cross_entropy_backward"),
+    ),
+    "autograd": (
+        ("scratch.autograd.tensor", "Tensor.backward"),
+        ("scratch.autograd.tensor", "topological_order"),
+        ("scratch.autograd.ops", "mul"),
+        ("scratch.autograd.ops", "tanh"),
     ),
     "batchnorm": (("scratch.nn.batchnorm", "BatchNorm1d.forward"), ("scratch.nn.batchnorm", "BatchNorm1d.backward")),
     "dropout": (("scratch.nn.functional", "dropout"), ("scratch.nn.functional", "dropout_backward")),

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from exercises import grade
+from exercises._grader import Report
 
 Fn = Callable[..., Any]
 
@@ -209,19 +210,21 @@ CATALOGUE: list[tuple[str, str, Fn, str, str]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("exercise", "function", "wrong", "term", "words"), CATALOGUE, ids=[f"{c[1]}: {c[4]}" for c in CATALOGUE]
-)
+@pytest.mark.parametrize(("exercise", "function", "wrong", "term", "words"), CATALOGUE, ids=[c[4] for c in CATALOGUE])
 def test_a_known_mistake_is_caught_and_named(exercise: str, function: str, wrong: Fn, term: str, words: str) -> None:
-    report = grade(exercise, answers={**S[exercise], function: wrong})
+    report = assert_caught({**S[exercise], function: wrong}, exercise, function, term, words)
+    assert all(u.passed for u in report.terms if u.function != function), "only the function with the mistake fails"
+
+
+def assert_caught(answers: dict[str, Any], exercise: str, function: str, term: str, words: str) -> Report:
+    """The grade of ``answers`` fails ``term`` of ``function`` and names the mistake with ``words``."""
+    report = grade(exercise, answers=answers)
     assert not report.passed
-    terms = {(t.function, t.term): t for t in report.terms}
-    t = terms[(function, term)]
+    t = next(t for t in report.terms if (t.function, t.term) == (function, term))
     assert not t.passed, f"{function} {term} passed with the mistake '{words}'"
     assert t.diagnosis is not None and words in t.diagnosis, f"{function} {term}: {t.diagnosis}"
     assert t.example and "torch's" in t.example
-    others = [u for u in report.terms if u.function != function]
-    assert all(u.passed for u in others), "only the function with the mistake fails"
+    return report
 
 
 def test_an_input_changed_in_place_is_named() -> None:
