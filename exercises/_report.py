@@ -46,6 +46,8 @@ def render(report: Report) -> str:
 def state(report: Report) -> str:
     if report.passed:
         return "passing"
+    if report.error:
+        return "failing (the file does not import)"
     if not report.started:
         return "not started"
     return f"failing ({sum(t.passed for t in report.terms)} of {len(report.terms)} terms pass)"

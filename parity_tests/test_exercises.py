@@ -24,6 +24,7 @@ from exercises.__main__ import main, solution_lines
 from exercises._case import Case
 from exercises._diagnose import judge
 from exercises._grader import NOT_IMPLEMENTED
+from exercises._report import state
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWERS = ROOT / "parity_tests" / "exercise_solutions"
@@ -90,6 +91,7 @@ def test_a_file_that_does_not_import_is_an_error(tmp_path: Path) -> None:
     report = grade("linear", str(bad))
     assert not report.passed and report.error is not None and "SyntaxError" in report.error
     assert "no file" in (grade("linear", str(tmp_path / "missing.py")).error or "")
+    assert state(report) == "failing (the file does not import)"
 
 
 def test_a_missing_function_is_named(tmp_path: Path) -> None:
