@@ -132,6 +132,7 @@ compare("dL/dX = G W", dX, Xt.grad)
 # **Things to try.** Change `w` or `b` and predict the neuron's output before running the cell. Build
 # `nn.Linear(3, 2)` twice in a row without re-seeding: why do the two layers differ, and why does torch's second
 # layer still equal scratch's second? Compute `G @ layer.weight.data` yourself and compare it with `dX`.
+# Exercise: write `linear` and `linear_backward` in `exercises/linear.py`, then `python -m exercises check linear`.
 #
 # ## 2. The perceptron and linear separability
 #
@@ -393,7 +394,8 @@ compare("softmax at logits of 1000", nn.functional.softmax(logits, dim=0), torch
 #
 # **Things to try.** Make the deep networks deeper (`[32] * 16 + [10]`) and watch sigmoid's gradient at layer 1.
 # Lower the dying-ReLU learning rate to 0.1: how many units die now? Compute `np.exp(logits - logits.max())` and
-# normalise it yourself.
+# normalise it yourself. Exercise: write the five activations and their derivatives (softmax's whole Jacobian) in
+# `exercises/activations.py`, then `python -m exercises check activations`.
 #
 # ## 4. The multilayer perceptron
 #
@@ -596,6 +598,8 @@ show(figures.bce_figure(z_b, losses_b, grads_b), "bce_with_logits")
 # %% [markdown]
 # **Things to try.** Give `CrossEntropyLoss` a `weight` per class or `label_smoothing=0.1` and compare with torch.
 # Repeat the BCE experiment in float64 (`z_b.astype(np.float64)`): where does the sigmoid saturate now?
+# Exercise: write MSE, cross-entropy and BCE-with-logits and their gradients, stable at logits of ±1000, in
+# `exercises/losses.py`, then `python -m exercises check losses`.
 #
 # ## 7. How networks learn: gradient descent and its refinements
 #
@@ -720,7 +724,9 @@ show(
 
 # %% [markdown]
 # **Things to try.** Find the largest learning rate at which SGD converges on the bowl, then add momentum: does
-# the limit move? Give Adam `betas=(0.5, 0.9)`. Start the bowl from another point.
+# the limit move? Give Adam `betas=(0.5, 0.9)`. Start the bowl from another point. Exercise: write one step of
+# SGD (momentum, dampening, Nesterov, weight decay) and of Adam in `exercises/optimizers.py`, then
+# `python -m exercises check optimizers`.
 #
 # ## 8. The training loop
 #
@@ -944,6 +950,9 @@ show(figures.batch_sizes_figure(batch_runs), "batch_sizes")
 # %% [markdown]
 # **Things to try.** Move `optimizer.zero_grad()` to after `optimizer.step()` in the loops above: does anything
 # change? Train with batch size 1 for one epoch. Halve the learning rate for batch size 8 and compare the noise.
+# Exercise: write a whole backward pass by hand, `mlp_gradients` (linear, ReLU, linear, cross-entropy), in
+# `exercises/backprop.py`, then `python -m exercises check backprop`; then write what `loss.backward()` does, for
+# scalars, in `exercises/autograd.py`, then `python -m exercises check autograd`.
 #
 # ## 9. Building and training a first network
 #
@@ -1196,7 +1205,9 @@ show(figures.regularization_figure(accuracy_curves), "regularization")
 #
 # **Things to try.** Run the four models with seeds 1 to 4: which differences survive? Train on all 1,347 training
 # digits: how large is the gap now? Set p = 0.2 or 0.8. Evaluate a dropout model in training mode (`model.train()`
-# before `evaluate`) and see the test accuracy fall and change from run to run.
+# before `evaluate`) and see the test accuracy fall and change from run to run. Exercise: write batch norm's
+# forward and three-term backward in `exercises/batchnorm.py`, then `python -m exercises check batchnorm`; and
+# inverted dropout in `exercises/dropout.py`, then `python -m exercises check dropout`.
 #
 # ## Parity, section by section
 #
