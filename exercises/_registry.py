@@ -82,23 +82,21 @@ SOLUTIONS: dict[str, tuple[tuple[str, str], ...]] = {
             "softmax_backward",
         )
     ),
-    "losses": tuple(
-        ("scratch.nn.functional", name)
-        for name in (
-            "mse_loss",
-            "mse_loss_backward",
-            "cross_entropy",
-            "cross_entropy_backward",
-            "binary_cross_entropy_with_logits",
-            "binary_cross_entropy_with_logits_backward",
-        )
+    "losses": (
+        ("scratch.nn.loss", "CrossEntropyLoss.forward"),
+        ("scratch.nn.loss", "CrossEntropyLoss.backward"),
+        ("scratch.nn.functional", "softmax_minus_onehot"),
+        ("scratch.nn.functional", "mse_loss"),
+        ("scratch.nn.functional", "mse_loss_backward"),
+        ("scratch.nn.functional", "binary_cross_entropy_with_logits"),
+        ("scratch.nn.functional", "binary_cross_entropy_with_logits_backward"),
     ),
-    "optimizers": (("scratch.optim", "SGD"), ("scratch.optim", "Adam")),
+    "optimizers": (("scratch.optim.functional", "sgd_update"), ("scratch.optim.functional", "adam_update")),
     "backprop": (
         ("scratch.models", "SimpleMLP.backward"),
         ("scratch.nn.linear", "Linear.backward"),
         ("scratch.nn.functional", "relu_backward"),
-        ("scratch.nn.functional", "cross_entropy_backward"),
+        ("scratch.nn.loss", "CrossEntropyLoss.backward"),
     ),
     "autograd": (
         ("scratch.autograd.tensor", "Tensor.backward"),
@@ -106,6 +104,9 @@ SOLUTIONS: dict[str, tuple[tuple[str, str], ...]] = {
         ("scratch.autograd.ops", "mul"),
         ("scratch.autograd.ops", "tanh"),
     ),
-    "batchnorm": (("scratch.nn.batchnorm", "BatchNorm1d.forward"), ("scratch.nn.batchnorm", "BatchNorm1d.backward")),
+    "batchnorm": (
+        ("scratch.nn.batchnorm", "BatchNorm1d.forward"),
+        ("scratch.nn.functional.normalization", "batch_norm_backward"),
+    ),
     "dropout": (("scratch.nn.functional", "dropout"), ("scratch.nn.functional", "dropout_backward")),
 }
