@@ -5,6 +5,8 @@ after an exception, the autograd models' own base class)."""
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import itertools
 from collections.abc import Callable
 from typing import Any
@@ -317,3 +319,49 @@ def test_the_autograd_mlp_ends_in_a_linear_layer_as_torch_impls(sizes: list[int]
     assert isinstance(layers[-1], models.Linear) and len(layers) == 2 * len(sizes) - 3
     x = np.random.default_rng(0).standard_normal((4, sizes[0])) * 3
     assert_close("autograd MLP", f"{sizes} {activation}", ours(Tensor(x)).data, theirs(torch.from_numpy(x)).detach())
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: models.Linear(3, 2),
+        models.ReLU,
+        models.Tanh,
+        models.Sigmoid,
+        lambda: models.SimpleMLP(3, 4, 2),
+        lambda: models.MLP([3, 4, 2]),
+        lambda: models.MLP([3, 2]),
+    ],
+)
+def test_autograd_modules_have_no_manual_backward_and_say_so(make: Callable[[], scratch.nn.Module]) -> None:
+    module = make()
+    assert isinstance(module, models.AutogradModule) and not isinstance(module, scratch.nn.Linear)
+    for method in ("backward", "backward_params"):
+        if hasattr(module, method):
+            with pytest.raises(RuntimeError, match=r"no manual backward: .*call loss\.backward\(\)"):
+                getattr(module, method)(np.ones((1, 2)))
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("features", [(4, 3), (1, 1), (7, 0), (0, 2)])
+def test_linear_is_initialised_as_scratch_nn_linear_and_torch(
+    features: tuple[int, int], dtype: type, bias: bool
+) -> None:
+    torch_dtype = torch.float32 if dtype == np.float32 else torch.float64
+    warns = pytest.warns(UserWarning, match="zero-element") if 0 in features else contextlib.nullcontext()
+    with warns:
+        scratch.manual_seed(5)
+        ours = models.Linear(*features, bias=bias, dtype=dtype)
+        scratch.manual_seed(5)
+        manual = scratch.nn.Linear(*features, bias=bias, dtype=dtype)
+        torch.manual_seed(5)
+        theirs = torch.nn.Linear(*features, bias=bias, dtype=torch_dtype)
+    assert list(ours.state_dict()) == list(manual.state_dict()) == list(theirs.state_dict())
+    for key, value in ours.state_dict().items():
+        assert np.array_equal(value, manual.state_dict()[key]) and value.dtype == dtype
+        assert_close("autograd Linear init", key, value, theirs.state_dict()[key], tol=0.0)
+    assert repr(ours) == repr(manual)
+    x: np.ndarray = np.random.default_rng(1).standard_normal((2, features[0])).astype(dtype)
+    assert_close("autograd Linear", "forward(input=...)", ours(input=Tensor(x)).data, theirs(torch.from_numpy(x)))
+    assert list(inspect.signature(ours.forward).parameters) == list(inspect.signature(theirs.forward).parameters)
