@@ -16,11 +16,12 @@ import numpy as np
 
 from scratch.autograd.tensor import Tensor
 
-DEFAULT_DTYPE: dict[type, np.dtype[Any]] = {  # a Python number alone: torch's default dtype of its category
-    bool: np.dtype(np.bool_),
-    int: np.dtype(np.int64),
-    float: np.dtype(np.float32),
-    complex: np.dtype(np.complex64),
+DEFAULT_DTYPE: dict[str, np.dtype[Any]] = {  # a number alone (by its NumPy kind): torch's default dtype
+    "b": np.dtype(np.bool_),
+    "i": np.dtype(np.int64),
+    "u": np.dtype(np.int64),
+    "f": np.dtype(np.float32),
+    "c": np.dtype(np.complex64),
 }
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 
@@ -33,11 +34,11 @@ def promote_types(a: np.dtype[Any], b: np.dtype[Any]) -> np.dtype[Any]:
 
 
 def result_type(*operands: Any) -> np.dtype[Any]:
-    """torch.result_type of Tensors, ndarrays (both: tensors) and Python numbers."""
-    ranks: list[list[np.dtype[Any]]] = [[], [], []]  # tensors with dimensions, 0-d tensors, Python numbers
+    """torch.result_type of Tensors, ndarrays (both: tensors) and numbers (a NumPy scalar is one, as in torch)."""
+    ranks: list[list[np.dtype[Any]]] = [[], [], []]  # tensors with dimensions, 0-d tensors, numbers
     for value in operands:
-        if isinstance(value, (bool, int, float, complex)) and not isinstance(value, np.generic):
-            ranks[2].append(DEFAULT_DTYPE[type(value) if type(value) in DEFAULT_DTYPE else float])
+        if isinstance(value, (numbers.Number, np.generic)):
+            ranks[2].append(DEFAULT_DTYPE[np.asarray(value).dtype.kind])
         else:
             data = value.data if isinstance(value, Tensor) else np.asarray(value)
             ranks[0 if data.ndim else 1].append(data.dtype)

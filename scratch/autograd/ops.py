@@ -11,7 +11,8 @@ usual (float32 with float64 is float64, int8 with uint8 is int16); a Python numb
 dtype for its category (float → float32, int → int64, bool → bool).  So float32 ⊕ a 0-d float64 tensor or a Python
 float is float32, int32 ⊕ a Python float is float32, int32 ⊕ a 0-d float64 tensor is float64, and an integer
 divided by an integer is float32 (true division).  Both operands are cast to the result's dtype before the
-operation, and each input's gradient comes back in that input's own dtype.  An ndarray counts as a tensor.
+operation, and each input's gradient comes back in that input's own dtype.  An ndarray counts as a tensor,
+a NumPy scalar as a Python number (as torch reads them).
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ def _operands(name: str, a: Any, b: Any, true_division: bool = False) -> tuple[T
         raise ValueError(f"{name}: shapes {x.shape} and {y.shape} do not broadcast") from None
     dtype = result_type(a, b)
     if true_division and dtype.kind in "biu":
-        dtype = DEFAULT_DTYPE[float]
+        dtype = DEFAULT_DTYPE["f"]
     return x, y, x.data.astype(dtype, copy=False), y.data.astype(dtype, copy=False)
 
 
@@ -131,7 +132,7 @@ def pow(a: Tensor, c: Any) -> Tensor:
     """a^c for a constant c;  dL/da = g·c·a^(c−1) (0 when c = 0)."""
     if isinstance(c, bool) or not isinstance(c, numbers.Real):
         raise TypeError(f"pow: the exponent must be a number (a constant), got {type(c).__name__}")
-    c = c.item() if isinstance(c, np.generic) else c  # a Python number: it does not promote a's dtype's category
+    c = c.item() if isinstance(c, np.generic) else c  # a NumPy scalar is a Python number, as in torch
     x = a.data.astype(result_type(a, c), copy=False)
     return record(
         "PowBackward0", _power(x, c), (a,), lambda g: (np.zeros_like(g) if c == 0 else g * (c * _power(x, c - 1)),)
@@ -261,7 +262,7 @@ def relu(t: Tensor) -> Tensor:
 
 def _floating(t: Tensor) -> Array:
     """t's values for a function such as exp: integers and booleans as float32, torch's default dtype."""
-    return t.data if t.dtype.kind in "fc" else t.data.astype(DEFAULT_DTYPE[float])
+    return t.data if t.dtype.kind in "fc" else t.data.astype(DEFAULT_DTYPE["f"])
 
 
 def reshape(t: Tensor, shape: Sequence[int]) -> Tensor:
