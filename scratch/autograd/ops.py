@@ -173,7 +173,7 @@ def _expand(g: Array, t: Tensor, axes: tuple[int, ...], keepdim: bool) -> Array:
 
 @np.errstate(all="ignore")
 def sum(t: Tensor, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
-    """Σ over ``dim`` (all axes when None);  dL/dt = g copied to every summed element."""
+    """Σ over ``dim`` (every axis when None or empty);  dL/dt = g copied to every summed element."""
     axes = reduced_axes(t, dim)
     return record(
         "SumBackward0",
