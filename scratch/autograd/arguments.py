@@ -43,7 +43,7 @@ def result_type(*operands: Any) -> np.dtype[Any]:
             data = value.data if isinstance(value, Tensor) else np.asarray(value)
             ranks[0 if data.ndim else 1].append(data.dtype)
     result: np.dtype[Any] | None = None
-    for dtype in (functools.reduce(promote_types, rank) for rank in ranks if rank):
+    for dtype in (functools.reduce(promote_types, rank) for rank in ranks if rank):  # highest rank first
         if result is None or _CATEGORY[dtype.kind] > _CATEGORY[result.kind]:
             result = dtype
     if result is None:
