@@ -27,8 +27,8 @@ def relu(x: Tensor) -> Tensor:
 
 def log_softmax(x: Tensor, dim: int) -> Tensor:
     """log softmax(x) = (x − m) − log Σ e^(x − m), with m the maximum along ``dim`` held constant (detached): it
-    only prevents overflow, and the result does not depend on it."""
-    shifted = x - x.max(dim, keepdim=True).values.detach()
+    only prevents overflow, and the result does not depend on it (an empty x has no maximum, and needs none)."""
+    shifted = x - (x.max(dim, keepdim=True).values.detach() if x.numel() else 0)
     return shifted - shifted.exp().sum(dim, keepdim=True).log()
 
 

@@ -79,6 +79,7 @@ class Tensor:
         else:
             self._grad += grad
 
+    @np.errstate(all="ignore")  # VJPs meet the forward's inf and NaN: they stay as quiet as it, as torch's
     def backward(self, gradient: ArrayLike | Tensor | None = None, retain_graph: bool = False) -> None:
         """dL/d(leaf) for every leaf that requires grad, added into its ``.grad``; L is this tensor, or
         Σ gradient·this when ``gradient`` (dL/d(this), of this tensor's shape) is given."""
