@@ -28,7 +28,7 @@
 #
 # Run the cells from top to bottom: each section needs only the first code cell (the imports), so you can also
 # jump to a section, change a number and run its cells again. As a script,
-# `python neural_networks_fundamentals.py` runs everything and writes the figures to `figures/`
+# `.venv/bin/python neural_networks_fundamentals.py` runs everything and writes the figures to `figures/`
 # (`--out DIR` elsewhere, `--quick` for fewer training steps, `--section N` for one section).
 
 # %%
@@ -36,6 +36,7 @@ import inspect
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 import scratch
 import torch_impl.models as tm
@@ -55,7 +56,9 @@ from tutorial import compare, fit_both, show, t
 
 OPTIONS = tutorial.use(tutorial.options(script=globals().get("__file__")))
 QUICK = OPTIONS.quick  # fewer training steps when True (the script's --quick)
-torch.set_num_threads(1)  # small tensors: one thread is faster, and both sides get one core
+# Small matrices: one thread each is faster than several fighting over the cores (NumPy's BLAS and torch).
+threadpool_limits(1)
+torch.set_num_threads(1)
 np.set_printoptions(precision=4, suppress=True)
 
 # %% [markdown]

@@ -1,4 +1,4 @@
-"""``python -m benchmarks [--quick] [--out DIR] ...``: run the grid and write the report."""
+"""``.venv/bin/python -m benchmarks [--quick] [--out DIR] ...``: run the grid and write the report."""
 
 import sys
 

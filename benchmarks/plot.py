@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
 
 from benchmarks.contenders import Point
 
@@ -30,6 +32,11 @@ MARKERS = {"scratch": "o", "scratch-fused": "s", "torch": "^", "torch-fused": "v
 
 
 def plot(results: dict[str, Any], path: Path) -> None:
+    figure(results).savefig(path, dpi=100)
+
+
+def figure(results: dict[str, Any]) -> Figure:
+    """Left: time per step against its matrix products' GFLOP; right: scratch/torch per batch against the width."""
     fig = Figure(figsize=(12, 5))
     FigureCanvasAgg(fig)
     left, right = fig.subplots(1, 2)
@@ -44,9 +51,10 @@ def plot(results: dict[str, Any], path: Path) -> None:
     left.set(xscale="log", yscale="log", xlabel="GFLOP of matrix products in one step", ylabel=f"ms per {phase}")
     left.set_title("Full training step (forward, cross-entropy, backward, Adam)" if phase == "step" else "Forward")
     left.legend(fontsize="small")
-    colors = {}
+    colors: dict[int, Any] = {}
+    styles = {"scratch/torch": "o-", "scratch-fused/torch-fused": "s--"}
     for batch in sorted({p["batch"] for p in results["points"]}):
-        for key, style in (("scratch/torch", "o-"), ("scratch-fused/torch-fused", "s--")):
+        for key, style in styles.items():
             points = []
             for point in results["points"]:
                 ratio = point["phases"].get(phase, {}).get("ratio", {}).get(key)
@@ -54,15 +62,18 @@ def plot(results: dict[str, Any], path: Path) -> None:
                     points.append((point["width"], ratio["median"]))
             if points:
                 xs, ys = zip(*sorted(points), strict=True)
-                line = right.plot(xs, ys, style, color=colors.get(batch), label=f"batch {batch}, {key}")[0]
-                colors[batch] = line.get_color()
+                colors[batch] = right.plot(xs, ys, style, color=colors.get(batch))[0].get_color()
     right.axhline(1.0, color="k", lw=0.8)
-    right.set_ylim(bottom=0)
+    top = max(float(np.max(line.get_ydata())) for line in right.get_lines())  # the line at 1 included
+    right.set_ylim(0, 1.45 * top)  # room above the lines for the legend
+    # one legend entry per colour (the batch) and per line style (the comparison), not one per line
+    handles = [Line2D([], [], color=c, lw=2.5, label=f"batch {b}") for b, c in colors.items()]
+    handles += [Line2D([], [], color="0.3", ls=s[1:], marker=s[0], label=k) for k, s in styles.items()]
+    right.legend(handles=handles, loc="upper left", ncol=2, fontsize="small")
     right.set(xlabel="width (units per layer)", ylabel="scratch time / torch time")
     right.set_xscale("log", base=2)
     right.set_title(f"{phase.capitalize()}: scratch / torch, like with like (< 1: scratch faster)")
-    right.legend(fontsize="x-small", ncol=2)
     cfg = results["config"]
     fig.suptitle(f"{results['environment']['cpu']}, {cfg['dtype']}, {cfg['threads']} thread(s) each")
     fig.subplots_adjust(left=0.06, right=0.98, bottom=0.11, top=0.86, wspace=0.18)
-    fig.savefig(path, dpi=100)
+    return fig

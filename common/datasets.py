@@ -94,13 +94,41 @@ def circles(
 def spirals(
     n_samples: int = 300, n_classes: int = 3, noise: float = 0.2, seed: int = 0, dtype: DTypeLike = np.float32
 ) -> tuple[Array, Labels]:
-    """Interleaved spiral arms, one per class (the CS231n toy problem); radius grows from 0 to 1."""
+    """Interleaved spiral arms, one per class, turned 2π/K apart: point i of n has class k = i mod K and
+
+        r_i = i/(n − 1),   t_i = 4·r_i + 2πk/K + noise·N(0, 1),   x_i = (r_i sin t_i, r_i cos t_i),
+
+    so the classes take turns along one radius from 0 to 1 and each arm winds 4 radians.  CS231n's spirals
+    (``cs231n_spirals``) are laid out otherwise: each arm has its own N points over the whole radius, and each
+    starts 4 radians after the one before.
+    """
     _check("spirals", n_samples, noise, seed, dtype)
     checks.integer("spirals", "n_classes", n_classes, minimum=1)
     rng = np.random.default_rng(seed)
     y = np.arange(n_samples, dtype=np.int64) % n_classes
     radius = np.linspace(0.0, 1.0, n_samples)
     angle = 4.0 * radius + y * (2 * np.pi / n_classes) + noise * rng.standard_normal(n_samples)
+    X = radius[:, None] * np.stack([np.sin(angle), np.cos(angle)], axis=1)
+    return X.astype(dtype), y
+
+
+def cs231n_spirals(
+    points_per_class: int = 100, n_classes: int = 3, noise: float = 0.2, seed: int = 0, dtype: DTypeLike = np.float32
+) -> tuple[Array, Labels]:
+    """The spirals of Stanford's CS231n notes: arm k holds N points, rows kN … (k + 1)N − 1, with
+
+        r = linspace(0, 1, N),   t = linspace(4k, 4(k + 1), N) + noise·N(0, 1),   x = (r sin t, r cos t).
+
+    Their recipe and distribution; the noise comes from ``default_rng(seed)``, so not their exact numbers.
+    """
+    _check("cs231n_spirals", points_per_class, noise, seed, dtype, n_name="points_per_class")
+    n_classes = checks.integer("cs231n_spirals", "n_classes", n_classes, minimum=1)
+    rng = np.random.default_rng(seed)
+    y = np.repeat(np.arange(n_classes, dtype=np.int64), points_per_class)
+    radius = np.tile(np.linspace(0.0, 1.0, points_per_class), n_classes)
+    start = 4.0 * np.arange(n_classes)
+    angle = np.linspace(start, start + 4.0, points_per_class, axis=1).ravel()
+    angle = angle + noise * rng.standard_normal(len(y))
     X = radius[:, None] * np.stack([np.sin(angle), np.cos(angle)], axis=1)
     return X.astype(dtype), y
 
@@ -185,9 +213,17 @@ def train_test_split(*arrays: Array, test_size: float = 0.25, seed: int = 0) -> 
     return [part for a in arrays for part in (a[train], a[test])]
 
 
-def _check(where: str, n_samples: Any, noise: Any, seed: Any, dtype: DTypeLike, noise_name: str = "noise") -> None:
-    """The arguments every generator takes: n_samples ≥ 0, a noise level ≥ 0, a seed ≥ 0, a float dtype."""
-    checks.integer(where, "n_samples", n_samples, minimum=0)
+def _check(
+    where: str,
+    n_samples: Any,
+    noise: Any,
+    seed: Any,
+    dtype: DTypeLike,
+    noise_name: str = "noise",
+    n_name: str = "n_samples",
+) -> None:
+    """The arguments every generator takes: a number of points ≥ 0, a noise level ≥ 0, a seed ≥ 0, a float dtype."""
+    checks.integer(where, n_name, n_samples, minimum=0)
     checks.real(where, noise_name, noise, minimum=0.0, finite=True)
     checks.integer(where, "seed", seed, minimum=0)
     checks.float_dtype(where, dtype)

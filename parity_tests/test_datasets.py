@@ -17,26 +17,31 @@ CLASSIFICATION: list[tuple[Callable[..., Any], int]] = [
     (datasets.moons, 2),
     (datasets.circles, 2),
     (datasets.spirals, 3),
+    (datasets.cs231n_spirals, 3),
 ]
 
 
 @pytest.mark.parametrize(("make", "n_classes"), CLASSIFICATION)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_classification_sets(make: Callable[..., Any], n_classes: int, dtype: Any) -> None:
-    n = 4 if make is datasets.xor else 101
-    X, y = make(n_samples=n, seed=3, dtype=dtype)
+    n = 4 if make is datasets.xor else 102 if make is datasets.cs231n_spirals else 101
+    size = {"points_per_class": n // 3} if make is datasets.cs231n_spirals else {"n_samples": n}
+    X, y = make(**size, seed=3, dtype=dtype)
     assert X.shape == (n, 2)
     assert X.dtype == dtype
     assert y.shape == (n,)
     assert y.dtype == np.int64
     assert sorted(set(y.tolist())) == list(range(n_classes))
     assert np.isfinite(X).all()
-    X2, y2 = make(n_samples=n, seed=3, dtype=dtype)
+    X2, y2 = make(**size, seed=3, dtype=dtype)
     np.testing.assert_array_equal(X, X2)
     np.testing.assert_array_equal(y, y2)
 
 
-@pytest.mark.parametrize("make", [datasets.blobs, datasets.moons, datasets.circles, datasets.spirals, datasets.sine])
+@pytest.mark.parametrize(
+    "make",
+    [datasets.blobs, datasets.moons, datasets.circles, datasets.spirals, datasets.cs231n_spirals, datasets.sine],
+)
 def test_another_seed_gives_other_data(make: Callable[..., Any]) -> None:
     assert not np.array_equal(make(seed=0)[0], make(seed=1)[0])
 
@@ -48,6 +53,51 @@ def test_xor_is_the_truth_table() -> None:
     X, y = datasets.xor(n_samples=10, noise=0.1)
     assert y.tolist() == [0, 1, 1, 0] * 2 + [0, 1]
     assert np.abs(X - np.round(X)).max() < 0.5
+
+
+def polar(X: np.ndarray[Any, Any]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """(r, t) of points (r sin t, r cos t), t in (−π, π]."""
+    return np.hypot(X[:, 0], X[:, 1]), np.arctan2(X[:, 0], X[:, 1])
+
+
+def same_angle(t: np.ndarray[Any, Any], expected: np.ndarray[Any, Any]) -> None:
+    np.testing.assert_allclose(np.angle(np.exp(1j * (t - expected))), 0, atol=1e-12)
+
+
+def test_spirals_follow_their_formula() -> None:
+    """Point i: class i mod K, r = i/(n − 1), t = 4r + 2πk/K (+ noise), at (r sin t, r cos t)."""
+    X, y = datasets.spirals(n_samples=61, n_classes=3, noise=0.0, dtype=np.float64)
+    np.testing.assert_array_equal(y, np.arange(61) % 3)
+    r, t = polar(X)
+    np.testing.assert_allclose(r, np.linspace(0, 1, 61), atol=1e-15)
+    same_angle(t[1:], (4 * r + 2 * np.pi * y / 3)[1:])
+    noisy, _ = datasets.spirals(n_samples=61, n_classes=3, noise=0.2, dtype=np.float64)
+    np.testing.assert_allclose(polar(noisy)[0], r, atol=1e-15)  # the noise turns the points, keeps the radius
+
+
+def test_cs231n_spirals_follow_the_notes() -> None:
+    """Arm k: rows kN … (k + 1)N − 1, r = linspace(0, 1, N), t = linspace(4k, 4(k + 1), N) (+ noise)."""
+    X, y = datasets.cs231n_spirals(points_per_class=50, n_classes=4, noise=0.0, dtype=np.float64)
+    assert X.shape == (200, 2)
+    np.testing.assert_array_equal(y, np.repeat(np.arange(4), 50))
+    r, t = polar(X)
+    for k in range(4):
+        arm = slice(50 * k, 50 * (k + 1))
+        np.testing.assert_allclose(r[arm], np.linspace(0, 1, 50), atol=1e-15)
+        same_angle(t[arm][1:], np.linspace(4 * k, 4 * (k + 1), 50)[1:])
+    noisy, _ = datasets.cs231n_spirals(points_per_class=50, n_classes=4, noise=0.2, dtype=np.float64)
+    np.testing.assert_allclose(polar(noisy)[0], r, atol=1e-15)
+    turned = np.angle(np.exp(1j * (polar(noisy)[1] - t)))[r > 0]
+    assert 0.15 < turned.std() < 0.25  # noise·N(0, 1) radians, noise = 0.2
+
+
+def test_cs231n_spirals_reject_bad_input() -> None:
+    with pytest.raises(ValueError, match="points_per_class"):
+        datasets.cs231n_spirals(points_per_class=-1)
+    with pytest.raises(ValueError, match="n_classes"):
+        datasets.cs231n_spirals(n_classes=0)
+    with pytest.raises(ValueError, match="noise"):
+        datasets.cs231n_spirals(noise=-0.1)
 
 
 def test_blobs_with_given_centres() -> None:

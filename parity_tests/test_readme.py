@@ -39,3 +39,58 @@ def test_the_readme_names_only_files_in_the_repository() -> None:
     ):
         if not any(path.startswith(output) for output in outputs):
             assert (ROOT / path).exists(), f"the README names {path}, which is not in the repository"
+
+
+SHELL_BLOCKS = re.findall(r"^```bash\n(.*?)^```", README, flags=re.MULTILINE | re.DOTALL)
+INLINE = re.findall(r"`([^`\n]+)`", re.sub(r"^```.*?^```", "", README, flags=re.MULTILINE | re.DOTALL))
+ASSIGNMENT = re.compile(r"""[A-Z_][A-Z0-9_]*=(?:"[^"]*"|'[^']*'|\S+)\s+""")
+
+
+def shell_commands(text: str) -> list[str]:
+    """The simple commands of a shell text (one per line, or joined by && ; |), each without its variables."""
+    commands = []
+    for line in text.splitlines():
+        line = re.sub(r"\s#.*$", "", line).strip()
+        for part in re.split(r"&&|\|\||;|\|", line):
+            part = part.strip()
+            while ASSIGNMENT.match(part):
+                part = ASSIGNMENT.sub("", part, count=1)
+            if part:
+                commands.append(part)
+    return commands
+
+
+def readme_commands() -> list[str]:
+    """Every command the README tells the reader to run: the ```bash blocks and the `inline` commands."""
+    inline = [c for c in INLINE if re.match(r"(?:[A-Z_][A-Z0-9_]*=\S+\s+)*(?:python3?|\.venv/bin/\w+)\s", c)]
+    return [command for text in [*SHELL_BLOCKS, *inline] for command in shell_commands(text)]
+
+
+def test_readme_commands_run_in_the_virtual_environment() -> None:
+    """After the set-up command, only the venv's Python has the project's dependencies: a bare ``python`` (or
+    ``python3 -m ...`` other than creating the venv) fails on a fresh clone."""
+    commands = readme_commands()
+    assert len(commands) >= 15, commands
+    for command in commands:
+        program = command.split()[0]
+        if program in ("python", "python3", "pip", "pip3"):
+            assert command.startswith("python3 -m venv .venv"), f"the README runs {command!r} outside .venv"
+
+
+def test_readme_commands_name_modules_and_files_that_exist() -> None:
+    for command in readme_commands():
+        words = command.split()
+        if words[0] != ".venv/bin/python" or len(words) < 2:
+            continue
+        if words[1] == "-m":
+            module = words[2]
+            if module != "pytest":
+                path = ROOT / module.replace(".", "/")
+                assert (path / "__main__.py").exists() or path.with_suffix(".py").exists(), command
+        else:
+            assert (ROOT / words[1]).exists(), command
+
+
+def test_the_command_check_catches_a_bare_python() -> None:
+    commands = shell_commands('FOO="a b" python -m x && .venv/bin/python y  # python z')
+    assert commands == ["python -m x", ".venv/bin/python y"]

@@ -94,3 +94,31 @@ def test_cells_are_jupytext_percent_cells() -> None:
     code = [c for c in cells if c.strip() and not all(line.startswith("#") for line in c.strip().splitlines())]
     assert all("def section" not in c for c in code), "top-level cells, not functions run at the end"
     assert max(len(c.strip().splitlines()) for c in code) < 60, "each cell is a small step"
+
+
+def test_the_set_up_runs_numpy_and_torch_on_one_thread_each(tmp_path: Path) -> None:
+    """Small matrices: BLAS threads only fight over the cores, so the first cell limits NumPy's and torch's."""
+    set_up_only = f"tutorial.Options(out=Path({str(tmp_path)!r}), sections=[-1])"  # no section -1: the set-up
+    code = "\n".join(
+        [
+            "from pathlib import Path",
+            "import threadpoolctl, torch, tutorial",
+            "threadpoolctl.threadpool_limits(2)",
+            "torch.set_num_threads(2)",
+            f"tutorial.run_sections(Path({str(SCRIPT)!r}), {set_up_only})",
+            "blas = {lib['num_threads'] for lib in threadpoolctl.threadpool_info() if lib['user_api'] == 'blas'}",
+            "print(sorted(blas), torch.get_num_threads())",
+        ]
+    )
+    env = {**os.environ, "MPLBACKEND": "Agg"}
+    done = subprocess.run(
+        [sys.executable, "-W", "error", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines()[-1] == "[1] 1"

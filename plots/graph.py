@@ -95,11 +95,24 @@ def draw(
                 },
             )
         x, y = at(b)
-        ax.text(
+        box = ax.text(
             x, y, b.label, ha="center", va="center", fontsize=8, bbox={"boxstyle": "round", "fc": b.color, "ec": "0.3"}
         )
-        if b.turn is not None:
-            ax.text(x + 0.32, y + 0.28, str(b.turn), color="tab:red", fontsize=8, fontweight="bold")
+        if b.turn is not None:  # on the box's top right corner, in points: it stays there at any figure size
+            ax.annotate(
+                str(b.turn),
+                xy=(1, 1),
+                xycoords=box.get_bbox_patch() or box,
+                xytext=(1, 1),
+                textcoords="offset points",
+                ha="center",
+                va="center",
+                color="tab:red",
+                fontsize=8,
+                fontweight="bold",
+                bbox={"boxstyle": "circle,pad=0.15", "fc": "white", "ec": "tab:red", "lw": 0.8},
+                zorder=4,  # after its box, whose corner it is placed on
+            )
     xs, ys = zip(*(at(b) for b in boxes.values()), strict=True)
     ax.set_xlim(min(xs) - 0.7, max(xs) + 0.7)
     ax.set_ylim(min(ys) - 0.6, max(ys) + 0.6)

@@ -2,7 +2,7 @@
 
 A single perceptron draws one straight line, so it learns AND, OR and NAND but
 not XOR; an MLP with one hidden layer bends the boundary and learns XOR too.
-``python -m plots.perceptron --out DIR`` trains the scratch models and writes
+``.venv/bin/python -m plots.perceptron --out DIR`` trains the scratch models and writes
 ``DIR/perceptron_boundaries.png`` and ``DIR/perceptron_mistakes.png``.
 """
 

@@ -87,11 +87,11 @@ def uat_figure(
     _grid(left)
     left.legend(fontsize="small")
     widths = sorted(errors)
-    right.plot(widths, [errors[n][0] for n in widths], "o-", color="tab:blue", label="scratch", **{"lw": 2})
-    right.plot(widths, [errors[n][1] for n in widths], **{**TORCH, "marker": "x", "ms": 8}, label="torch")
+    right.plot(widths, [errors[n][0] for n in widths], "o-", color="tab:blue", ms=4, label="scratch", **{"lw": 2})
+    right.plot(widths, [errors[n][1] for n in widths], **{**TORCH, "ms": 9}, label="torch")  # ○, as on the left
     right.set(xscale="log", yscale="log", xlabel="hidden units n", ylabel="mean squared error after training")
     right.set_xticks(widths, [str(n) for n in widths])
-    right.set_title("Universal approximation: more units, smaller error")
+    right.set_title("Universal approximation: more units, smaller error (torch: ○)")
     _grid(right)
     right.legend()
     return fig
@@ -170,10 +170,17 @@ def loss_curves_figure(runs: Mapping[str, tuple[Sequence[float], Sequence[float]
         x_t, mean_t = epoch_means(theirs, per_epoch)
         ax.plot(x_t, mean_t, **{**TORCH, "ms": 5}, label="epoch mean, torch")
         ax.set(xlabel="training step", ylabel="training loss", title=f"{name}: {title}", yscale="log")
-        ax.set_ylim(bottom=float(mean.min()) / 5)  # single lucky batches far below would flatten the curve
+        ax.set_ylim(_span(ours, theirs))
         _grid(ax)
-        ax.legend(fontsize="small")
+    handles, labels = fig.axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=3)  # below the panels: it hides no trace
     return fig
+
+
+def _span(*losses: Sequence[float]) -> tuple[float, float]:
+    """y limits of a log axis that hold every value drawn, with a margin."""
+    values = np.concatenate([np.asarray(a, dtype=np.float64) for a in losses])
+    return float(values.min()) / 1.5, float(values.max()) * 1.5
 
 
 def confusion_figure(matrices: Mapping[str, Array], labels: Sequence[str]) -> Figure:
@@ -214,10 +221,10 @@ def batch_sizes_figure(runs: Mapping[str, tuple[Sequence[float], Sequence[float]
         ax.plot((x + 1) / per_epoch, mean, color=line.get_color(), lw=2.5, label=f"{name}: {per_epoch} steps per epoch")
         ax.plot((x + 1) / per_epoch, mean_t, **{**TORCH, "ms": 6})
     ax.set(xlabel="epoch", ylabel="training loss", yscale="log")
-    ax.set_ylim(bottom=min(epoch_means(o, n)[1].min() for o, _, n in runs.values()) / 5)
+    ax.set_ylim(_span(*(losses for ours, theirs, _ in runs.values() for losses in (ours, theirs))))
     ax.set_title("Each step (faint) and each epoch's mean (bold; torch: ○)")
     _grid(ax)
-    ax.legend(fontsize="small")
+    fig.legend(loc="outside lower center", ncols=len(runs), fontsize="small")  # below the axes: it hides no trace
     return fig
 
 

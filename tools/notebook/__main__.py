@@ -1,5 +1,5 @@
 """Regenerate the tutorial's notebook from the script and execute it, keeping its outputs (figures as PNG):
-``python -m tools.notebook``.
+``.venv/bin/python -m tools.notebook``.
 
 The script (jupytext percent format) is the source; the notebook is committed with its outputs, so that it reads on
 a code host with no kernel.  CI checks that the notebook's cells are the script's (``jupytext --update`` then
