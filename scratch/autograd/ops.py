@@ -11,8 +11,8 @@ usual (float32 with float64 is float64, int8 with uint8 is int16); a Python numb
 dtype for its category (float → float32, int → int64, bool → bool).  So float32 ⊕ a 0-d float64 tensor or a Python
 float is float32, int32 ⊕ a Python float is float32, int32 ⊕ a 0-d float64 tensor is float64, and an integer
 divided by an integer is float32 (true division).  Both operands are cast to the result's dtype before the
-operation, and each input's gradient comes back in that input's own dtype.  An ndarray counts as a tensor,
-a NumPy scalar as a Python number (as torch reads them).
+operation, and each input's gradient comes back in that input's own dtype.  An ndarray counts as a tensor, a
+NumPy scalar as a Python number (as torch reads them).
 """
 
 from __future__ import annotations
@@ -30,8 +30,7 @@ from scratch.autograd.tensor import VJP, MaxResult, Node, Tensor, recording
 
 
 def record(name: str, data: Array, inputs: Sequence[Tensor], vjp: VJP) -> Tensor:
-    """The result of an operation: a Tensor holding ``data`` that, when any input requires grad (and
-    ``no_grad`` is off), remembers how it was made."""
+    """A Tensor holding ``data`` that, when an input requires grad (and ``no_grad`` is off), records its Node."""
     out = Tensor(data)
     if recording() and any(t.requires_grad for t in inputs):
         out.requires_grad = True
