@@ -211,12 +211,16 @@ def test_loading_values_beyond_float32_gives_inf_like_torch() -> None:
     assert ours.weight.dtype == np.float32
 
 
-def test_gradcheck_with_eps_zero_fails_like_torch() -> None:
-    """eps = 0 divides 0 by 0: the numerical Jacobian is NaN, so the check fails (it does not warn)."""
+def test_gradcheck_refuses_eps_zero_where_torch_reports_a_nan_jacobian() -> None:
+    """eps = 0 divides 0 by 0: torch's numerical Jacobian is NaN and the check fails as a mismatch, which hides
+    the cause; scratch (stricter) refuses the step itself, naming it, on both of its paths."""
     x = np.linspace(-1, 1, 3)
-    assert not scratch.gradcheck(nn.Tanh(), x, eps=0.0, raise_exception=False)
     xt = torch.tensor(x, requires_grad=True)
     assert not torch.autograd.gradcheck(torch.tanh, (xt,), eps=0.0, raise_exception=False)
+    with pytest.raises(ValueError, match=r"gradcheck: eps must be positive, got 0\.0"):
+        scratch.gradcheck(nn.Tanh(), x, eps=0.0, raise_exception=False)
+    with pytest.raises(ValueError, match=r"gradcheck: eps must be positive, got 0\.0"):
+        scratch.gradcheck(lambda t: t.tanh(), scratch.autograd.Tensor(x, requires_grad=True), eps=0.0)
 
 
 # ---- a backward checks its upstream gradient before touching anything ---------------------------
@@ -413,6 +417,41 @@ BAD_CALLS: list[tuple[str, Callable[[], Any], str]] = [
     ("standardize(eps=-1)", lambda: datasets.standardize(np.ones((3, 2)), eps=-1.0), "eps"),
     ("standardize(ints)", lambda: datasets.standardize(np.ones((3, 2), np.int64)), "floating point"),
     ("train_test_split(test_size='a')", lambda: datasets.train_test_split(np.ones(4), test_size="a"), "test_size"),  # type: ignore[arg-type]
+    # gradcheck's step and tolerances: eps = 0 would give a NaN Jacobian (torch reports it as a mismatch)
+    *[
+        (
+            f"gradcheck({option}={value})",
+            lambda o=option, v=value: scratch.gradcheck(nn.Tanh(), np.ones(2), **{o: v}),
+            option,
+        )
+        for option, value in [
+            ("eps", 0.0),
+            ("eps", -1e-6),
+            ("eps", math.inf),
+            ("eps", math.nan),
+            ("eps", "small"),
+            ("atol", -1.0),
+            ("atol", math.nan),
+            ("rtol", -1e-3),
+            ("rtol", None),
+            ("raise_exception", 1),
+        ]
+    ],
+    (
+        "gradcheck(autograd, eps=0)",
+        lambda: scratch.gradcheck(lambda t: t.tanh(), scratch.autograd.Tensor(np.ones(2), requires_grad=True), eps=0.0),
+        "eps",
+    ),
+    # a generator that is not scratch's: every initialiser, before it draws
+    *[
+        (
+            f"init.{name}(generator={kind})",
+            lambda n=name, g=generator: getattr(init, n)(np.zeros((2, 3)), generator=g),
+            "generator",
+        )
+        for name in ["uniform_", "normal_", "kaiming_uniform_", "kaiming_normal_", "xavier_uniform_", "xavier_normal_"]
+        for kind, generator in [("torch.Generator", torch.Generator()), ("int", 3), ("numpy", np.random.default_rng(0))]
+    ],
 ]
 
 
