@@ -85,7 +85,8 @@ class History:
         for name, losses, metrics in sets:
             if len(losses) == epoch:
                 value = f"{100 * metrics[-1]:.2f}%" if self.metric == "accuracy" else f"{metrics[-1]:.4f}"
-                parts.append(f"{name} Loss: {losses[-1]:.4f}, {name} {METRIC_NAMES[self.metric]}: {value}")
+                metric = f", {name} {METRIC_NAMES[self.metric]}: {value}" if self.metric else ""  # "": no batch yet
+                parts.append(f"{name} Loss: {losses[-1]:.4f}{metric}")
         return ", ".join(parts)
 
 

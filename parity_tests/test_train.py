@@ -246,3 +246,31 @@ def test_train_names_a_missing_or_wrong_part(side: str, part: str, bad: Any, mat
             check(model, bad, criterion)
     np.testing.assert_array_equal(scratch.default_generator.get_state()["mt19937"]["state"]["key"], before[0])
     assert torch.equal(torch.get_rng_state(), before[1])
+
+
+def test_an_empty_loader_trains_nothing_and_logs_like_in_torch(capsys: pytest.CaptureFixture[str]) -> None:
+    """No batch, no metric: the summary gives the (NaN) loss only, the same on both sides, instead of a KeyError."""
+    X, y = np.zeros((0, 2)), np.zeros(0, np.int64)
+    scratch.manual_seed(0)
+    model = scratch.models.SimpleMLP(2, 4, 3)
+    history = train(
+        model,
+        scratch.data.make_loader(X, y, batch_size=4),
+        scratch.nn.CrossEntropyLoss(),
+        scratch.optim.SGD(model.parameters()),
+        2,
+        log_every=1,
+    )
+    ours = capsys.readouterr().out
+    torch_model = torch_impl.models.SimpleMLP(2, 4, 3)
+    torch_history = torch_train.train(
+        torch_model,
+        torch_data.make_loader(X, y, batch_size=4),
+        torch.nn.CrossEntropyLoss(),
+        torch.optim.SGD(torch_model.parameters()),
+        2,
+        log_every=1,
+    )
+    assert ours == capsys.readouterr().out == "Epoch [1/2], Train Loss: nan\nEpoch [2/2], Train Loss: nan\n"
+    assert history.loss == torch_history.loss == []
+    assert np.isnan(history.train_loss).all() and np.isnan(torch_history.train_loss).all()
