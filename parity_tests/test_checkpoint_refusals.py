@@ -309,3 +309,29 @@ def test_a_failed_optimizer_load_leaves_model_optimizer_and_file_unchanged(
     for a, b in zip(before, snapshot(m, o), strict=True):
         np.testing.assert_array_equal(a, b)
     assert good_files["npz"].read_bytes() == raw
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {"model": 3, "optimizer": None},
+        {"model": {"fc1.weight": "weights"}, "optimizer": None},
+        {"optimizer": None},
+        {"model": None, "optimizer": ("Adam", {"state": {0: 5}, "param_groups": [{"params": [0]}]})},
+        {"model": {}, "optimizer": ("Adam", {"state": {}, "param_groups": {"params": [0]}})},
+        {"model": {}, "optimizer": ("Adam", [1, 2])},
+        {"model": {}, "optimizer": "Adam"},
+    ],
+    ids=range(7),
+)
+def test_a_torch_file_of_the_wrong_structure_is_refused(content: dict[str, Any], tmp_path: Path) -> None:
+    """A .pt file with the right format entry and a matching digest, but not the structure torch_impl writes."""
+    _, _, torch_model, torch_optimizer = trained_pair()
+    content = {"format": "nnfundamentals-checkpoint-2", **content}
+    content["sha256"] = digest(content)
+    torch.save(content, tmp_path / "odd.pt")
+    before = snapshot(torch_model, torch_optimizer)
+    with pytest.raises(CheckpointError):
+        torch_checkpoint.load_checkpoint(tmp_path / "odd.pt", torch_model, torch_optimizer)
+    for a, b in zip(before, snapshot(torch_model, torch_optimizer), strict=True):
+        np.testing.assert_array_equal(a, b)

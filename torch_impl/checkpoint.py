@@ -123,16 +123,16 @@ def _read_pt(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, An
     saved_digest = content.pop("sha256", None)
     if saved_digest != digest(_to_numpy(content)):
         raise CheckpointError(f"{path} is not a readable checkpoint: its checksum does not match (damaged file)")
-    model_state = _to_numpy(dict(content["model"]))
-    if content.get("optimizer") is None:
-        return model_state, None
-    name, state = _to_numpy(content["optimizer"])
-    param_state = {i: {k: np.asarray(v) for k, v in s.items() if v is not None} for i, s in state["state"].items()}
-    return model_state, {
-        "type": name,
-        "state": param_state,
-        "param_groups": checked_groups(path, state["param_groups"]),
-    }
+    try:  # the structure torch_impl writes: {key: tensor}, and (name, {'state': {i: {key: tensor}}, 'param_groups'})
+        model_state = {k: np.asarray(v) for k, v in _to_numpy(dict(content["model"])).items()}
+        if content.get("optimizer") is None:
+            return model_state, None
+        name, state = _to_numpy(content["optimizer"])
+        param_state = {i: {k: np.asarray(v) for k, v in s.items() if v is not None} for i, s in state["state"].items()}
+        groups = state["param_groups"]
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        raise CheckpointError(f"{path}: its entries are not a checkpoint's: {error}") from error
+    return model_state, {"type": str(name), "state": param_state, "param_groups": checked_groups(path, groups)}
 
 
 def _to_numpy(value: Any) -> Any:
