@@ -133,27 +133,29 @@ def written_by_torch(path: str | os.PathLike[str]) -> bool:
     with open(path, "rb") as file:
         if file.read(1) == b"\x80":  # the pickle protocol's first byte (torch's format before zip archives)
             return True
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return any(name.endswith("/data.pkl") for name in archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return False
+    return any(name.endswith("/data.pkl") for name in _zip_names(path))
 
 
 def is_npz(path: str | os.PathLike[str]) -> bool:
     """Whether ``path`` looks like a checkpoint in this format (a zip archive with a ``format.npy`` member)."""
+    return "format.npy" in _zip_names(path)
+
+
+def _zip_names(path: str | os.PathLike[str]) -> list[str]:
     try:
         with zipfile.ZipFile(path) as archive:
-            return "format.npy" in archive.namelist()
+            return archive.namelist()
     except (zipfile.BadZipFile, OSError, ValueError):
-        return False
+        return []
 
 
 def checked_groups(path: Any, groups: Any) -> list[dict[str, Any]]:
     """``groups`` if it is a list of dicts whose ``params`` are distinct parameter indices, else CheckpointError."""
     if not isinstance(groups, list) or not all(isinstance(g, dict) for g in groups):
+        shown = repr(groups) if len(repr(groups)) <= 60 else repr(groups)[:57] + "..."
         raise CheckpointError(
-            f"{path}: the optimizer's param_groups must be a list of groups (dicts), got {_describe(groups)}"
+            f"{path}: the optimizer's param_groups must be a list of groups (dicts), "
+            f"got {type(groups).__name__} {shown}"
         )
     for i, group in enumerate(groups):
         params = group.get("params")
@@ -168,11 +170,6 @@ def checked_groups(path: Any, groups: Any) -> list[dict[str, Any]]:
     if len(set(indices)) != len(indices):
         raise CheckpointError(f"{path}: a parameter index appears twice in the optimizer's param_groups {indices}")
     return groups
-
-
-def _describe(value: Any) -> str:
-    text = repr(value)
-    return f"{type(value).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
 
 
 def check_model_state(path: Any, state: Mapping[str, Array], expected: Mapping[str, Spec]) -> None:
