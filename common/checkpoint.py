@@ -262,10 +262,25 @@ def _same_kind(saved: Any, current: Any) -> bool:
     return True  # another kind (a tensor lr in torch): the optimizer's own checks decide
 
 
-def constructor_options(optimizer_class: type, group: Mapping[str, Any]) -> dict[str, Any]:
-    """The group's options that ``optimizer_class(params, **options)`` takes: to re-run its checks on them."""
-    accepted = inspect.signature(optimizer_class).parameters
-    return {k: v for k, v in group.items() if k != "params" and k in accepted}
+def check_constructor_options(
+    path: Any, optimizer_class: type, groups: Sequence[Mapping[str, Any]], stand_in: Callable[[], list[Any]]
+) -> None:
+    """Build ``optimizer_class(stand_in(), **options)`` from each group's options: its checks of lr, betas, ...
+    hold for a loaded state too.  Skipped for a constructor that needs an argument the groups lack."""
+    accepted = list(inspect.signature(optimizer_class).parameters.values())[1:]  # all but params
+    required = [
+        p.name for p in accepted if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]
+    for i, group in enumerate(groups):
+        options = {p.name: group[p.name] for p in accepted if p.name in group}
+        if any(name not in options for name in required):
+            return
+        try:
+            optimizer_class(stand_in(), **options)
+        except (TypeError, ValueError, RuntimeError) as error:
+            raise CheckpointError(
+                f"{path}: parameter group {i} holds options {optimizer_class.__name__} refuses: {error}"
+            ) from error
 
 
 def required_state(name: str, group: Mapping[str, Any]) -> tuple[str, ...]:

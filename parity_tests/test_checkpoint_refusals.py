@@ -335,3 +335,28 @@ def test_a_torch_file_of_the_wrong_structure_is_refused(content: dict[str, Any],
         torch_checkpoint.load_checkpoint(tmp_path / "odd.pt", torch_model, torch_optimizer)
     for a, b in zip(before, snapshot(torch_model, torch_optimizer), strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_file_written_before_the_state_list_and_a_users_optimizer_still_load(
+    good_files: dict[str, Path], tmp_path: Path
+) -> None:
+    """The list of stepped parameters is read where present (older files lack it); the constructor's checks are
+    skipped for an optimizer whose constructor needs an argument the saved groups do not hold."""
+    older = with_entries(good_files["npz"], tmp_path / "older.npz", lambda e: e.pop("optimizer/params_with_state"))
+    expected_model, expected_optimizer, _, _ = trained_pair()
+    for path in (good_files["npz"], older):
+        scratch.manual_seed(3)
+        model = SimpleMLP(4, 8, 3)
+        optimizer = scratch.optim.Adam(model.parameters(), lr=0.5)
+        load_checkpoint(path, model, optimizer)
+        for a, b in zip(snapshot(expected_model, expected_optimizer), snapshot(model, optimizer), strict=True):
+            np.testing.assert_array_equal(a, b)
+
+    class Scaled(scratch.optim.SGD):
+        def __init__(self, params: Any, scale: float, lr: float = 0.1) -> None:
+            super().__init__(params, lr=lr * scale, momentum=0.9)
+
+    model, _, _, _ = sgd_pair()
+    optimizer = Scaled(model.parameters(), scale=2.0)
+    save_checkpoint(tmp_path / "scaled.npz", model, optimizer)
+    load_checkpoint(tmp_path / "scaled.npz", model, Scaled(model.parameters(), scale=3.0))

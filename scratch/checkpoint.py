@@ -18,9 +18,9 @@ import numpy as np
 
 from common.checkpoint import (
     CheckpointError,
+    check_constructor_options,
     check_model_state,
     check_optimizer_state,
-    constructor_options,
     read_npz,
     write_npz,
 )
@@ -46,11 +46,7 @@ def load_checkpoint(path: str | os.PathLike[str], model: Module, optimizer: Opti
         params = [[(p.shape, p.dtype) for p in group["params"]] for group in optimizer.param_groups]
         name = type(optimizer).__name__
         saved = check_optimizer_state(path, optimizer_state, name, params, optimizer.param_groups)
-        for i, group in enumerate(saved["param_groups"]):  # the constructor's checks of the saved options
-            try:
-                type(optimizer)([Parameter(np.zeros(1))], **constructor_options(type(optimizer), group))
-            except (TypeError, ValueError) as error:
-                raise CheckpointError(f"{path}: parameter group {i} holds options {name} refuses: {error}") from error
+        check_constructor_options(path, type(optimizer), saved["param_groups"], lambda: [Parameter(np.zeros(1))])
     previous = model.state_dict(), None if optimizer is None else optimizer.state_dict()
     try:
         model.load_state_dict(model_state)

@@ -28,10 +28,10 @@ from common.checkpoint import (
     FORMAT,
     CheckpointError,
     atomic_write,
+    check_constructor_options,
     check_model_state,
     check_optimizer_state,
     checked_groups,
-    constructor_options,
     digest,
     is_npz,
     read_npz,
@@ -68,11 +68,8 @@ def load_checkpoint(
         params = [[_spec(p) for p in group["params"]] for group in optimizer.param_groups]
         name = type(optimizer).__name__
         saved = check_optimizer_state(path, optimizer_state, name, params, optimizer.param_groups)
-        for i, group in enumerate(saved["param_groups"]):  # the constructor's checks of the saved options
-            try:
-                type(optimizer)([torch.zeros(1, requires_grad=True)], **constructor_options(type(optimizer), group))
-            except (TypeError, ValueError, RuntimeError) as error:
-                raise CheckpointError(f"{path}: parameter group {i} holds options {name} refuses: {error}") from error
+        stand_in = [torch.zeros(1, requires_grad=True)]
+        check_constructor_options(path, type(optimizer), saved["param_groups"], lambda: stand_in)
         saved["state"] = {i: {k: torch.from_numpy(v) for k, v in s.items()} for i, s in saved["state"].items()}
     previous = _clone(model.state_dict()), None if optimizer is None else _clone(optimizer.state_dict())
     try:
