@@ -217,9 +217,10 @@ def check_optimizer_state(
             raise CheckpointError(f"{path}: optimizer state {index} lacks {missing}, which {name} needs")
         for key, value in param_state.items():  # step: one number, in float32 (torch's, without capturable)
             spec = ((), np.dtype(np.float32)) if key == "step" else spec_of[index]
-            check_entry(
-                path, f"optimizer state {index}/{key}", value, spec, "the step" if key == "step" else "the parameter"
-            )
+            what = f"optimizer state {index}/{key}"
+            check_entry(path, what, value, spec, "the step" if key == "step" else "the parameter")
+            if key == "step" and not (np.isfinite(value) and value >= 0):  # NaN or inf would make every update NaN
+                raise CheckpointError(f"{path}: {what} holds {value.item()!r}, not a count of steps taken")
     return {"state": saved["state"], "param_groups": groups}
 
 

@@ -442,6 +442,11 @@ BAD_CALLS: list[tuple[str, Callable[[], Any], str]] = [
         lambda: scratch.gradcheck(lambda t: t.tanh(), scratch.autograd.Tensor(np.ones(2), requires_grad=True), eps=0.0),
         "eps",
     ),
+    ("xavier_uniform_(gain='x')", lambda: init.xavier_uniform_(np.zeros((2, 3)), gain="x"), "gain"),  # type: ignore[arg-type]
+    ("xavier_normal_(gain=None)", lambda: init.xavier_normal_(np.zeros((2, 3)), gain=None), "gain"),  # type: ignore[arg-type]
+    ("DataLoader(None)", lambda: scratch.data.DataLoader(None), "dataset"),  # type: ignore[arg-type]
+    ("DataLoader(3)", lambda: scratch.data.DataLoader(3), "dataset"),  # type: ignore[arg-type]
+    ("DataLoader(sampler=3)", lambda: scratch.data.DataLoader([1, 2], sampler=3), "sampler"),  # type: ignore[arg-type]
     # a generator that is not scratch's: every initialiser, before it draws
     *[
         (

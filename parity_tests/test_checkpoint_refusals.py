@@ -201,6 +201,10 @@ def test_a_value_beyond_float32_is_refused_naming_its_key(tmp_path: Path) -> Non
     optimizer_state["state"][0]["step"] = np.array(1e300)
     write_npz(tmp_path / "huge_step.npz", model.state_dict(), ("Adam", optimizer_state))
     assert_rejected(tmp_path / "huge_step.npz", "optimizer state 0/step holds 1e\\+300")
+    for step in (np.nan, np.inf, -1.0):  # a step count that would make every update NaN (or is none)
+        optimizer_state["state"][0]["step"] = np.array(step, np.float32)
+        write_npz(tmp_path / "bad_step.npz", model.state_dict(), ("Adam", optimizer_state))
+        assert_rejected(tmp_path / "bad_step.npz", "optimizer state 0/step holds .*, not a count of steps")
 
 
 def test_infinities_and_nan_saved_as_such_still_load(tmp_path: Path) -> None:
@@ -244,6 +248,9 @@ def test_a_missing_model_or_a_foreign_optimizer_is_a_type_error(good_files: dict
         (lambda: torch_checkpoint.load_checkpoint(good_files["pt"], model), "model must be a torch.nn.Module"),
         (lambda: torch_checkpoint.load_checkpoint(good_files["pt"], torch_model, optimizer), "optimizer must be"),
         (lambda: torch_checkpoint.save_checkpoint(good_files["pt"], None), "model must be"),
+        (lambda: load_checkpoint(3, model), "path must be a str or a pathlib.Path, got int"),  # open(3) reads fd 3
+        (lambda: save_checkpoint(None, model), "path must be"),
+        (lambda: torch_checkpoint.load_checkpoint(b"run.pt", torch_model), "path must be"),
     ]:
         before = good_files["npz"].read_bytes(), good_files["pt"].read_bytes()
         with pytest.raises(TypeError, match=match):

@@ -32,14 +32,14 @@ __all__ = ["CheckpointError", "load_checkpoint", "save_checkpoint"]
 
 def save_checkpoint(path: str | os.PathLike[str], model: Module, optimizer: Optimizer | None = None) -> None:
     """Write the model's (and the optimizer's) state to ``path`` (an ``.npz`` file)."""
-    _check_arguments("save_checkpoint", model, optimizer)
+    _check_arguments("save_checkpoint", path, model, optimizer)
     optimizer_state = None if optimizer is None else (type(optimizer).__name__, optimizer.state_dict())
     write_npz(path, model.state_dict(), optimizer_state)
 
 
 def load_checkpoint(path: str | os.PathLike[str], model: Module, optimizer: Optimizer | None = None) -> None:
     """Load a checkpoint (written by either implementation) into ``model`` and ``optimizer``."""
-    _check_arguments("load_checkpoint", model, optimizer)
+    _check_arguments("load_checkpoint", path, model, optimizer)
     model_state, optimizer_state = read_npz(path)
     check_model_state(path, model_state, {k: (v.shape, v.dtype) for k, v in model.state_dict().items()})
     if optimizer is not None:
@@ -59,7 +59,9 @@ def load_checkpoint(path: str | os.PathLike[str], model: Module, optimizer: Opti
         raise
 
 
-def _check_arguments(where: str, model: Any, optimizer: Any) -> None:
+def _check_arguments(where: str, path: Any, model: Any, optimizer: Any) -> None:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{where}: path must be a str or a pathlib.Path, got {type(path).__name__}")
     if not isinstance(model, Module):
         hint = " (torch_impl.checkpoint loads into torch models)" if type(model).__module__.startswith("torch") else ""
         raise TypeError(f"{where}: model must be a scratch.nn.Module, got {type(model).__name__}{hint}")

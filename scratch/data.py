@@ -158,7 +158,7 @@ class DataLoader:
         drop_last: bool = False,
         generator: Generator | None = None,
     ) -> None:
-        shuffle, collate_fn = _check_options(shuffle, collate_fn)
+        shuffle, collate_fn = _check_options(dataset, shuffle, sampler, collate_fn)
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         self.dataset = dataset
@@ -218,11 +218,18 @@ def make_loader(
     return DataLoader(TensorDataset(*arrays), batch_size, shuffle, drop_last=drop_last, generator=generator)
 
 
-def _check_options(shuffle: Any, collate_fn: Any) -> tuple[bool, Callable[[list[Any]], Any] | None]:
-    """``shuffle`` is True, False or None (torch's default, no shuffling); ``collate_fn`` a function or None.
+def _check_options(
+    dataset: Any, shuffle: Any, sampler: Any, collate_fn: Any
+) -> tuple[bool, Callable[[list[Any]], Any] | None]:
+    """``dataset`` has ``len`` and ``[i]``; ``shuffle`` is True, False or None (torch's default, no shuffling);
+    ``sampler`` an iterable of indices or None; ``collate_fn`` a function or None.
 
-    torch takes any truthy ``shuffle`` and finds a ``collate_fn`` that is not callable only at the first batch.
+    torch takes any truthy ``shuffle``, and finds the other three wrong only at the first batch.
     """
+    if not (hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")):
+        raise TypeError(f"DataLoader: dataset must have len() and [index] (a Dataset), got {type(dataset).__name__}")
+    if sampler is not None and not isinstance(sampler, (Sampler, Iterable)):
+        raise TypeError(f"DataLoader: sampler must be an iterable of indices or None, got {type(sampler).__name__}")
     if shuffle is not None and not isinstance(shuffle, (bool, np.bool_)):
         raise TypeError(f"DataLoader: shuffle must be True, False or None, got {shuffle!r}")
     if collate_fn is not None and not callable(collate_fn):

@@ -46,7 +46,7 @@ def save_checkpoint(
     path: str | os.PathLike[str], model: nn.Module, optimizer: torch.optim.Optimizer | None = None
 ) -> None:
     """Write the model's (and the optimizer's) state: torch.save for ``.pt``, the shared format for ``.npz``."""
-    _check_arguments("save_checkpoint", model, optimizer)
+    _check_arguments("save_checkpoint", path, model, optimizer)
     optimizer_state = None if optimizer is None else (type(optimizer).__name__, optimizer.state_dict())
     if Path(path).suffix == ".npz":
         write_npz(path, _to_numpy(model.state_dict()), None if optimizer_state is None else _to_numpy(optimizer_state))
@@ -60,7 +60,7 @@ def load_checkpoint(
     path: str | os.PathLike[str], model: nn.Module, optimizer: torch.optim.Optimizer | None = None
 ) -> None:
     """Load a checkpoint (``.pt`` from torch, ``.npz`` from either implementation) into ``model`` and ``optimizer``."""
-    _check_arguments("load_checkpoint", model, optimizer)
+    _check_arguments("load_checkpoint", path, model, optimizer)
     shared = not written_by_torch(path) and (Path(path).suffix == ".npz" or is_npz(path))
     model_state, optimizer_state = read_npz(path) if shared else _read_pt(path)
     check_model_state(path, model_state, {k: _spec(v) for k, v in model.state_dict().items()})
@@ -83,7 +83,9 @@ def load_checkpoint(
         raise
 
 
-def _check_arguments(where: str, model: Any, optimizer: Any) -> None:
+def _check_arguments(where: str, path: Any, model: Any, optimizer: Any) -> None:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{where}: path must be a str or a pathlib.Path, got {type(path).__name__}")
     if not isinstance(model, nn.Module):
         raise TypeError(f"{where}: model must be a torch.nn.Module, got {type(model).__name__}")
     if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):

@@ -175,6 +175,7 @@ def kaiming_normal_(
 def xavier_uniform_(tensor: T, gain: float = 1.0, generator: Generator | None = None) -> T:
     """Glorot init: U(−a, a), a = √3 · gain·√(2/(fan_in + fan_out))."""
     _generator("xavier_uniform_", generator)
+    checks.real("init.xavier_uniform_", "gain", gain)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     a = math.sqrt(3.0) * std
@@ -184,6 +185,7 @@ def xavier_uniform_(tensor: T, gain: float = 1.0, generator: Generator | None = 
 def xavier_normal_(tensor: T, gain: float = 1.0, generator: Generator | None = None) -> T:
     """Glorot init: N(0, std²), std = gain·√(2/(fan_in + fan_out))."""
     _generator("xavier_normal_", generator)
+    checks.real("init.xavier_normal_", "gain", gain)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     return normal_(tensor, 0.0, std, generator)
