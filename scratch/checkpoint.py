@@ -16,14 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from common.checkpoint import (
-    CheckpointError,
-    check_constructor_options,
-    check_model_state,
-    check_optimizer_state,
-    read_npz,
-    write_npz,
-)
+from common.checkpoint import CheckpointError, read_npz, write_npz
+from common.checkpoint_checks import check_constructor_options, check_model_state, check_optimizer_state
 from scratch.nn.module import Module, Parameter
 from scratch.optim import Optimizer
 

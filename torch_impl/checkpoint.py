@@ -28,9 +28,6 @@ from common.checkpoint import (
     FORMAT,
     CheckpointError,
     atomic_write,
-    check_constructor_options,
-    check_model_state,
-    check_optimizer_state,
     checked_groups,
     digest,
     is_npz,
@@ -38,6 +35,7 @@ from common.checkpoint import (
     write_npz,
     written_by_torch,
 )
+from common.checkpoint_checks import check_constructor_options, check_model_state, check_optimizer_state
 
 __all__ = ["CheckpointError", "load_checkpoint", "save_checkpoint"]
 
