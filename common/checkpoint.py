@@ -7,10 +7,12 @@ Its entries (NumPy arrays, loaded with ``allow_pickle=False``):
 * ``optimizer/type``: the optimizer's class name (``"SGD"``, ``"Adam"``, ``"AdamW"``)
 * ``optimizer/param_groups``: the groups of ``optimizer.state_dict()`` as JSON
 * ``optimizer/state/<i>/<name>``: parameter i's state (``step``, ``exp_avg``, ``momentum_buffer``, ...)
+* ``optimizer/params_with_state``: the indices i that have a state, even one whose entries are all
+  missing, so that a lost ``momentum_buffer`` is not mistaken for a parameter that never took a step
 * ``sha256``: a digest of every other entry (name, dtype, shape and bytes), so that damage anywhere in
   the file, even one that the zip format does not notice (a member missing from the directory), is caught.
 
-``check_model_state`` and ``check_optimizer_state`` are the checks both loaders run before they write anything.
+What a file must hold to be loaded into a model and an optimizer is checked by common/checkpoint_checks.py.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+import zipfile
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -28,7 +31,6 @@ import numpy as np
 from common import Array
 
 FORMAT = "nnfundamentals-checkpoint-2"
-Shape = tuple[int, ...]
 
 
 class CheckpointError(ValueError):
@@ -52,6 +54,7 @@ def write_npz(
             for key, value in param_state.items():
                 if value is not None:
                     entries[f"optimizer/state/{index}/{key}"] = np.asarray(value)
+        entries["optimizer/params_with_state"] = np.array(sorted(state["state"]), dtype=np.int64)
     entries["sha256"] = np.array(digest(entries))
     atomic_write(path, lambda file: np.savez(file, **entries))
 
@@ -77,6 +80,11 @@ def atomic_write(path: str | os.PathLike[str], write: Callable[[IO[bytes]], None
 
 def read_npz(path: str | os.PathLike[str]) -> tuple[dict[str, Array], dict[str, Any] | None]:
     """(model state, optimizer state or None), the latter as ``{'type', 'state', 'param_groups'}``."""
+    if written_by_torch(path):
+        raise CheckpointError(
+            f"{path} was written by torch.save (a .pt checkpoint): torch_impl.checkpoint.load_checkpoint reads it. "
+            "To continue in scratch, save it from torch with a path ending in .npz"
+        )
     try:
         with open(path, "rb") as file, np.load(file, allow_pickle=False) as npz:  # our handle: closed on errors too
             entries = {key: npz[key] for key in npz.files}
@@ -95,71 +103,65 @@ def read_npz(path: str | os.PathLike[str]) -> tuple[dict[str, Array], dict[str, 
     state: dict[int, dict[str, Array]] = {}
     try:
         groups = json.loads(str(entries["optimizer/param_groups"]))
+        if "optimizer/params_with_state" in entries:  # absent from files written before it was added
+            state = {int(i): {} for i in entries["optimizer/params_with_state"].tolist()}
         for key, value in entries.items():
             if key.startswith("optimizer/state/"):
                 index, name = key.removeprefix("optimizer/state/").split("/", 1)
+                if "optimizer/params_with_state" in entries and int(index) not in state:
+                    raise ValueError(f"state {index}/{name} of a parameter not listed in params_with_state")
                 state.setdefault(int(index), {})[name] = value
-    except (KeyError, ValueError) as error:
+    except (KeyError, ValueError, TypeError) as error:
         raise CheckpointError(f"{path}: the optimizer entries are damaged: {error}") from error
-    groups = [{k: (tuple(v) if isinstance(v, list) and k != "params" else v) for k, v in g.items()} for g in groups]
+    groups = [
+        {k: (tuple(v) if isinstance(v, list) and k != "params" else v) for k, v in g.items()}
+        for g in checked_groups(path, groups)
+    ]
     return model_state, {"type": str(entries["optimizer/type"]), "state": state, "param_groups": groups}
 
 
-def check_model_state(path: Any, state: Mapping[str, Array], expected: Mapping[str, Shape]) -> None:
-    """Raise CheckpointError unless ``state`` has exactly the expected keys and shapes."""
-    missing, unexpected = [k for k in expected if k not in state], [k for k in state if k not in expected]
-    if missing or unexpected:
-        raise CheckpointError(f"{path} does not fit the model: missing keys {missing}, unexpected keys {unexpected}")
-    for key, shape in expected.items():
-        if not np.issubdtype(state[key].dtype, np.number):
-            raise CheckpointError(f"{path}: {key} holds {state[key].dtype} values, not numbers")
-        if tuple(state[key].shape) != tuple(shape):
-            raise CheckpointError(
-                f"{path}: size mismatch for {key}: the checkpoint has shape {tuple(state[key].shape)}, "
-                f"the model {tuple(shape)}"
-            )
+def written_by_torch(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a torch.save file: a zip archive holding ``<name>/data.pkl``, or a bare pickle."""
+    with open(path, "rb") as file:
+        if file.read(1) == b"\x80":  # the pickle protocol's first byte (torch's format before zip archives)
+            return True
+    return any(name.endswith("/data.pkl") for name in _zip_names(path))
 
 
-def check_optimizer_state(
-    path: Any, saved: dict[str, Any] | None, name: str, shapes: Sequence[Sequence[Shape]]
-) -> dict[str, Any]:
-    """Raise CheckpointError unless ``saved`` fits an optimizer of class ``name`` with these parameter shapes."""
-    if saved is None:
-        raise CheckpointError(f"{path} holds no optimizer state")
-    if saved["type"] != name:
-        raise CheckpointError(f"{path} holds the state of an optimizer of type {saved['type']}, not {name}")
-    groups = saved["param_groups"]
-    if [len(g.get("params", ())) for g in groups] != [len(s) for s in shapes]:
+def is_npz(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` looks like a checkpoint in this format (a zip archive with a ``format.npy`` member)."""
+    return "format.npy" in _zip_names(path)
+
+
+def _zip_names(path: str | os.PathLike[str]) -> list[str]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return []
+
+
+def checked_groups(path: Any, groups: Any) -> list[dict[str, Any]]:
+    """``groups`` if it is a list of dicts whose ``params`` are distinct parameter indices, else CheckpointError."""
+    if not isinstance(groups, list) or not all(isinstance(g, dict) for g in groups):
+        shown = repr(groups) if len(repr(groups)) <= 60 else repr(groups)[:57] + "..."
         raise CheckpointError(
-            f"{path}: parameter groups of sizes {[len(g.get('params', ())) for g in groups]} "
-            f"do not fit the optimizer's {[len(s) for s in shapes]}"
+            f"{path}: the optimizer's param_groups must be a list of groups (dicts), "
+            f"got {type(groups).__name__} {shown}"
         )
-    shape_of = {i: shape for g, s in zip(groups, shapes, strict=True) for i, shape in zip(g["params"], s, strict=True)}
-    group_of = {i: g for g in groups for i in g["params"]}
-    for index, param_state in saved["state"].items():
-        if index not in shape_of:
-            raise CheckpointError(f"{path}: optimizer state for parameter {index}, which no group holds")
-        missing = [key for key in required_state(name, group_of[index]) if key not in param_state]
-        if missing:
-            raise CheckpointError(f"{path}: optimizer state {index} lacks {missing}, which {name} needs")
-        for key, value in param_state.items():
-            if not np.issubdtype(value.dtype, np.number):
-                raise CheckpointError(f"{path}: optimizer state {index}/{key} holds {value.dtype} values, not numbers")
-            if value.ndim and tuple(value.shape) != tuple(shape_of[index]):
-                raise CheckpointError(
-                    f"{path}: size mismatch for optimizer state {index}/{key}: the checkpoint has shape "
-                    f"{tuple(value.shape)}, the parameter {tuple(shape_of[index])}"
-                )
-    return {"state": saved["state"], "param_groups": saved["param_groups"]}
-
-
-def required_state(name: str, group: Mapping[str, Any]) -> tuple[str, ...]:
-    """The state entries an optimizer's step reads for a parameter that has taken a step (torch's and scratch's)."""
-    if name in ("Adam", "AdamW"):
-        return ("step", "exp_avg", "exp_avg_sq", *(("max_exp_avg_sq",) if group.get("amsgrad") else ()))
-    if name == "SGD":
-        return ("momentum_buffer",) if group.get("momentum") else ()
-    return ()
+    for i, group in enumerate(groups):
+        params = group.get("params")
+        if not isinstance(params, list) or not all(type(p) is int for p in params):
+            raise CheckpointError(
+                f"{path}: the optimizer's param_groups[{i}]['params'] must be a list of parameter indices, "
+                f"got {params!r}"
+            )
+        if not all(isinstance(key, str) for key in group):
+            raise CheckpointError(f"{path}: the optimizer's param_groups[{i}] has keys that are not option names")
+    indices = [p for g in groups for p in g["params"]]
+    if len(set(indices)) != len(indices):
+        raise CheckpointError(f"{path}: a parameter index appears twice in the optimizer's param_groups {indices}")
+    return groups
 
 
 def digest(value: Any) -> str:
@@ -187,15 +189,3 @@ def digest(value: Any) -> str:
 
     feed(value)
     return h.hexdigest()
-
-
-def merge_param_groups(saved: list[dict[str, Any]], current: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The saved options the current optimizer knows, over its current ones (``params`` as saved).
-
-    The two implementations' groups differ only in options one side lacks
-    (torch's ``foreach``, ``fused``, ...), which keep their current values.
-    """
-    return [
-        {**{k: v for k, v in c.items() if k != "params"}, **{k: v for k, v in s.items() if k in c}}
-        for s, c in zip(saved, current, strict=True)
-    ]

@@ -73,10 +73,17 @@ def real(
     positive: bool = False,
     finite: bool = False,
 ) -> Any:
-    """A real number (not a bool, a string or None), returned as given; NaN is refused whenever a bound is asked for."""
+    """A real number (not a bool, a string or None), returned as given; NaN is refused whenever a bound is asked for.
+
+    ``finite`` refuses ±inf, and an int too large for a float (10**400), which every formula would turn into inf.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{where}: {what} must be a real number, got {value!r}")
-    x = float(value)
+    try:
+        x = float(value)
+    except OverflowError:  # an int beyond the floats: as large as inf for every bound
+        huge: Any = value
+        x = math.inf if huge > 0 else -math.inf
     bounded = minimum is not None or positive or finite
     if bounded and math.isnan(x):
         raise ValueError(f"{where}: {what} must be a number, got nan")
@@ -98,6 +105,7 @@ def dropout_p(where: str, p: Any) -> float:
 
 
 def boolean(where: str, what: str, value: Any) -> bool:
+    """True or False (NumPy's too); 1, 0, None or "yes" are a TypeError (torch's flags take bools only)."""
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{where}: {what} must be True or False, got {value!r}")
     return bool(value)

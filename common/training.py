@@ -7,6 +7,7 @@ It reads NumPy arrays only (torch_impl hands it ``.numpy()`` views of CPU tensor
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable, Sized
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,7 +85,8 @@ class History:
         for name, losses, metrics in sets:
             if len(losses) == epoch:
                 value = f"{100 * metrics[-1]:.2f}%" if self.metric == "accuracy" else f"{metrics[-1]:.4f}"
-                parts.append(f"{name} Loss: {losses[-1]:.4f}, {name} {METRIC_NAMES[self.metric]}: {value}")
+                metric = f", {name} {METRIC_NAMES[self.metric]}: {value}" if self.metric else ""  # "": no batch yet
+                parts.append(f"{name} Loss: {losses[-1]:.4f}{metric}")
         return ", ".join(parts)
 
 
@@ -103,10 +105,32 @@ def progress_bar(total: int, progress: bool | None) -> Any:
     return tqdm(total=total, unit="step", leave=False)
 
 
-def check_train_args(epochs: Any, log_every: Any, progress: Any) -> None:
-    """``epochs`` ≥ 0 and ``log_every`` ≥ 0 (or None) are ints, ``progress`` is True, False or None."""
+def check_train_args(loader: Any, epochs: Any, log_every: Any, progress: Any, test_loader: Any = None) -> None:
+    """``loader`` (and ``test_loader``, or None) sized iterables of batches, ``epochs`` ≥ 0 and ``log_every`` ≥ 0
+    (or None) ints, ``progress`` True, False or None."""
+    check_loader("train", "loader", loader)
+    if test_loader is not None:
+        check_loader("train", "test_loader", test_loader)
     checks.integer("train", "epochs", epochs, minimum=0)
     if log_every is not None:
         checks.integer("train", "log_every", log_every, minimum=0)
     if progress is not None:
         checks.boolean("train", "progress", progress)
+
+
+def check_parts(model: Any, criterion: Any, optimizer: Any, module: type, optimizer_class: type) -> None:
+    """``model`` an instance of ``module``, ``criterion`` callable, ``optimizer`` an ``optimizer_class``."""
+    for what, value, cls in (("model", model, module), ("optimizer", optimizer, optimizer_class)):
+        if not isinstance(value, cls):
+            raise TypeError(f"train: {what} must be a {cls.__module__}.{cls.__qualname__}, got {type(value).__name__}")
+    if not callable(criterion):
+        raise TypeError(f"train: criterion must be a loss module (criterion(out, y)), got {type(criterion).__name__}")
+
+
+def check_loader(where: str, what: str, loader: Any) -> None:
+    """A DataLoader, or any iterable of (X, y) batches with a length (the log line counts the steps)."""
+    if not (isinstance(loader, Iterable) and isinstance(loader, Sized)) or isinstance(loader, (str, bytes)):
+        raise TypeError(
+            f"{where}: {what} must be a DataLoader (an iterable of (X, y) batches with a len), "
+            f"got {type(loader).__name__}"
+        )

@@ -211,12 +211,16 @@ def test_loading_values_beyond_float32_gives_inf_like_torch() -> None:
     assert ours.weight.dtype == np.float32
 
 
-def test_gradcheck_with_eps_zero_fails_like_torch() -> None:
-    """eps = 0 divides 0 by 0: the numerical Jacobian is NaN, so the check fails (it does not warn)."""
+def test_gradcheck_refuses_eps_zero_where_torch_reports_a_nan_jacobian() -> None:
+    """eps = 0 divides 0 by 0: torch's numerical Jacobian is NaN and the check fails as a mismatch, which hides
+    the cause; scratch (stricter) refuses the step itself, naming it, on both of its paths."""
     x = np.linspace(-1, 1, 3)
-    assert not scratch.gradcheck(nn.Tanh(), x, eps=0.0, raise_exception=False)
     xt = torch.tensor(x, requires_grad=True)
     assert not torch.autograd.gradcheck(torch.tanh, (xt,), eps=0.0, raise_exception=False)
+    with pytest.raises(ValueError, match=r"gradcheck: eps must be positive, got 0\.0"):
+        scratch.gradcheck(nn.Tanh(), x, eps=0.0, raise_exception=False)
+    with pytest.raises(ValueError, match=r"gradcheck: eps must be positive, got 0\.0"):
+        scratch.gradcheck(lambda t: t.tanh(), scratch.autograd.Tensor(x, requires_grad=True), eps=0.0)
 
 
 # ---- a backward checks its upstream gradient before touching anything ---------------------------
@@ -413,6 +417,46 @@ BAD_CALLS: list[tuple[str, Callable[[], Any], str]] = [
     ("standardize(eps=-1)", lambda: datasets.standardize(np.ones((3, 2)), eps=-1.0), "eps"),
     ("standardize(ints)", lambda: datasets.standardize(np.ones((3, 2), np.int64)), "floating point"),
     ("train_test_split(test_size='a')", lambda: datasets.train_test_split(np.ones(4), test_size="a"), "test_size"),  # type: ignore[arg-type]
+    # gradcheck's step and tolerances: eps = 0 would give a NaN Jacobian (torch reports it as a mismatch)
+    *[
+        (
+            f"gradcheck({option}={value})",
+            lambda o=option, v=value: scratch.gradcheck(nn.Tanh(), np.ones(2), **{o: v}),
+            option,
+        )
+        for option, value in [
+            ("eps", 0.0),
+            ("eps", -1e-6),
+            ("eps", math.inf),
+            ("eps", math.nan),
+            ("eps", "small"),
+            ("atol", -1.0),
+            ("atol", math.nan),
+            ("rtol", -1e-3),
+            ("rtol", None),
+            ("raise_exception", 1),
+        ]
+    ],
+    (
+        "gradcheck(autograd, eps=0)",
+        lambda: scratch.gradcheck(lambda t: t.tanh(), scratch.autograd.Tensor(np.ones(2), requires_grad=True), eps=0.0),
+        "eps",
+    ),
+    ("xavier_uniform_(gain='x')", lambda: init.xavier_uniform_(np.zeros((2, 3)), gain="x"), "gain"),  # type: ignore[arg-type]
+    ("xavier_normal_(gain=None)", lambda: init.xavier_normal_(np.zeros((2, 3)), gain=None), "gain"),  # type: ignore[arg-type]
+    ("DataLoader(None)", lambda: scratch.data.DataLoader(None), "dataset"),  # type: ignore[arg-type]
+    ("DataLoader(3)", lambda: scratch.data.DataLoader(3), "dataset"),  # type: ignore[arg-type]
+    ("DataLoader(sampler=3)", lambda: scratch.data.DataLoader([1, 2], sampler=3), "sampler"),  # type: ignore[arg-type]
+    # a generator that is not scratch's: every initialiser, before it draws
+    *[
+        (
+            f"init.{name}(generator={kind})",
+            lambda n=name, g=generator: getattr(init, n)(np.zeros((2, 3)), generator=g),
+            "generator",
+        )
+        for name in ["uniform_", "normal_", "kaiming_uniform_", "kaiming_normal_", "xavier_uniform_", "xavier_normal_"]
+        for kind, generator in [("torch.Generator", torch.Generator()), ("int", 3), ("numpy", np.random.default_rng(0))]
+    ],
 ]
 
 
@@ -440,6 +484,111 @@ def test_train_refuses_bad_options_in_both_implementations(bad: dict[str, Any]) 
         torch_impl.train.train(
             torch_model, [], torch.nn.CrossEntropyLoss(), torch.optim.SGD(torch_model.parameters()), **arguments
         )
+
+
+# ---- flags are booleans, finite options are finite ------------------------------------------------
+X4 = np.zeros((4, 3), np.float32)
+FLAGS: list[tuple[str, Callable[[Any], Any]]] = [
+    ("Dropout(inplace)", lambda v: nn.Dropout(inplace=v)),
+    ("dropout(training)", lambda v: F.dropout(X4, 0.5, training=v)),
+    ("dropout(inplace)", lambda v: F.dropout(X4, 0.5, inplace=v)),
+    ("BatchNorm1d(affine)", lambda v: nn.BatchNorm1d(3, affine=v)),
+    ("BatchNorm1d(track_running_stats)", lambda v: nn.BatchNorm1d(3, track_running_stats=v)),
+    ("SGD(nesterov)", lambda v: optim.SGD([p32()], momentum=0.9, nesterov=v)),
+    ("SGD(maximize)", lambda v: optim.SGD([p32()], maximize=v)),
+    ("SGD(foreach)", lambda v: optim.SGD([p32()], foreach=v)),
+    ("Adam(amsgrad)", lambda v: optim.Adam([p32()], amsgrad=v)),
+    ("Adam(maximize)", lambda v: optim.Adam([p32()], maximize=v)),
+    ("Adam(fused)", lambda v: optim.Adam([p32()], fused=v)),
+    ("Adam(decoupled_weight_decay)", lambda v: optim.Adam([p32()], decoupled_weight_decay=v)),
+    ("AdamW(amsgrad)", lambda v: optim.AdamW([p32()], amsgrad=v)),
+    ("DataLoader(shuffle)", lambda v: scratch.data.DataLoader(scratch.data.TensorDataset(X4), shuffle=v)),
+    ("DataLoader(drop_last)", lambda v: scratch.data.DataLoader(scratch.data.TensorDataset(X4), drop_last=v)),
+    ("gradcheck(raise_exception)", lambda v: scratch.gradcheck(nn.Tanh(), np.ones(2), raise_exception=v)),
+    (
+        "train(progress)",
+        lambda v: torch_impl.train.train(LINEAR_T, [], torch.nn.MSELoss(), SGD_T, 1, log_every=None, progress=v),
+    ),
+]
+LINEAR_T = torch.nn.Linear(2, 2)
+SGD_T = torch.optim.SGD(LINEAR_T.parameters())
+
+
+@pytest.mark.parametrize(("name", "call"), FLAGS, ids=[f[0] for f in FLAGS])
+@pytest.mark.parametrize("value", [1, 0, np.int64(1), 1.0, "yes", "", [True]], ids=repr)
+def test_a_flag_takes_true_or_false_only(name: str, call: Callable[[Any], Any], value: Any) -> None:
+    """1 and 0 are not flags here (scratch is stricter than torch where torch takes any truthy value): the error
+    names the option, and nothing is drawn or changed."""
+    option = name[name.index("(") + 1 : -1]
+    before = state_of()
+    with pytest.raises((TypeError, ValueError), match=option):
+        call(value)
+    assert_unchanged(before, state_of())
+    call(True)  # and the flags themselves are fine
+    call(False)
+
+
+@pytest.mark.parametrize(
+    "value", [math.inf, -math.inf, math.nan, 10**400, np.float32(math.inf)], ids=lambda v: repr(v)[:12]
+)
+@pytest.mark.parametrize("option", ["momentum", "eps"])
+def test_a_finite_option_refuses_infinities_and_huge_ints(option: str, value: Any) -> None:
+    """BatchNorm1d's momentum and eps: inf would make the running statistics NaN; 10**400 (an int no float holds)
+    is as infinite, and must not escape as an OverflowError."""
+    with pytest.raises(ValueError, match=f"BatchNorm1d: {option} must be"):
+        nn.BatchNorm1d(3, **{option: value})
+
+
+@pytest.mark.parametrize(
+    ("name", "call", "torch_call"),
+    [
+        ("Module.train(mode=1)", lambda: nn.Linear(2, 2).train(1), lambda: torch.nn.Linear(2, 2).train(1)),
+        (
+            "batch_norm(training=1)",
+            lambda: F.batch_norm(X4, None, None, training=1),
+            lambda: torch.nn.functional.batch_norm(torch.zeros(4, 3), None, None, training=1),
+        ),
+        (
+            "Tensor(requires_grad=1)",
+            lambda: scratch.autograd.Tensor(np.ones(2), requires_grad=1),
+            lambda: torch.tensor([1.0, 1.0], requires_grad=1),
+        ),
+        (
+            "requires_grad_(1)",
+            lambda: scratch.autograd.Tensor(np.ones(2)).requires_grad_(1),
+            lambda: torch.ones(2).requires_grad_(1),
+        ),
+        (
+            "sum(keepdim=1)",
+            lambda: scratch.autograd.Tensor(np.ones((2, 2))).sum(0, keepdim=1),
+            lambda: torch.ones(2, 2).sum(0, keepdim=1),
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_flags_torch_refuses_as_ints_are_refused(
+    name: str, call: Callable[[], Any], torch_call: Callable[[], Any]
+) -> None:
+    check_rejects(call, torch_call, match=r"must be True or False|boolean|must be bool")
+
+
+@pytest.mark.parametrize(
+    ("name", "call", "match"),
+    [
+        ("Linear(bias=0)", lambda: nn.Linear(2, 3, bias=0), "bias"),
+        ("BatchNorm1d(bias=1)", lambda: nn.BatchNorm1d(3, bias=1), "bias"),
+        (
+            "batch_norm(momentum=inf)",
+            lambda: F.batch_norm(X4, np.zeros(3, np.float32), np.ones(3, np.float32), training=True, momentum=math.inf),
+            "momentum",
+        ),
+        ("batch_norm(eps=inf)", lambda: F.batch_norm(X4, None, None, training=True, eps=math.inf), "eps"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_flags_and_finite_options_scratch_checks_elsewhere(name: str, call: Callable[[], Any], match: str) -> None:
+    with pytest.raises((TypeError, ValueError), match=match):
+        call()
 
 
 # ---- optimizer state: checked at load, so that step never fails half-way -------------------------

@@ -175,7 +175,8 @@ def test_corrupt_files_are_rejected(kind: str, damage: str, good_files: dict[str
     }[damage]
     path = tmp_path / f"bad.{kind}"
     path.write_bytes(bad)
-    assert_rejected(path, "not a readable checkpoint|not a nnfundamentals")
+    # scratch's loader may also recognise what is left of torch's archive and send the reader to torch's loader
+    assert_rejected(path, "not a readable checkpoint|not a nnfundamentals|written by torch.save")
 
 
 def test_missing_and_unexpected_keys_are_rejected(tmp_path: Path) -> None:

@@ -195,3 +195,52 @@ def test_rejects_arrays_of_different_lengths() -> None:
 def test_rejects_a_torch_generator() -> None:
     with pytest.raises(TypeError, match=r"scratch\.Generator"):
         make_loader(np.zeros(3), shuffle=True, generator=torch.Generator())  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_a_custom_collate_fn_is_used_for_a_tensor_dataset_like_torch(shuffle: bool) -> None:
+    """The fast path (one fancy-indexing call per batch) is the default collate's only: a custom ``collate_fn``
+    gets the list of samples, (X[i], y[i]) tuples, as torch's does."""
+    X, y = np.arange(14.0).reshape(7, 2), np.arange(7)
+    seen: list[Any] = []
+
+    def collate(samples: list[Any]) -> Any:
+        seen.append(samples)
+        rows = [[np.asarray(field).tolist() for field in sample] for sample in samples]
+        return {"rows": rows, "n": len(samples)}
+
+    sg, tg = scratch.Generator().manual_seed(3), torch.Generator().manual_seed(3)
+    ours = DataLoader(TensorDataset(X, y), batch_size=3, shuffle=shuffle, collate_fn=collate, generator=sg)
+    theirs = TorchDataLoader(
+        TorchTensorDataset(torch.from_numpy(X), torch.from_numpy(y)),
+        batch_size=3,
+        shuffle=shuffle,
+        collate_fn=collate,
+        generator=tg,
+    )
+    for _ in range(2):
+        assert list(ours) == list(theirs)
+    assert all(isinstance(sample, tuple) and len(sample) == 2 for batch in seen for sample in batch)
+    assert [b["n"] for b in ours] == [3, 3, 1]
+
+
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"shuffle": 1}, "shuffle must be True, False or None"),
+        ({"shuffle": "yes"}, "shuffle must be True, False or None"),
+        ({"shuffle": 0}, "shuffle must be True, False or None"),
+        ({"collate_fn": 3}, "collate_fn must be a function"),
+        ({"drop_last": 1}, "drop_last should be a boolean value"),  # torch's own check and message
+        ({"drop_last": None}, "drop_last should be a boolean value"),
+    ],
+)
+def test_flags_are_booleans_and_collate_fn_a_function(options: dict[str, Any], match: str) -> None:
+    """scratch is stricter than torch for shuffle (torch takes any truthy value) and collate_fn (torch fails
+    at the first batch); shuffle=None is torch's default and means no shuffling."""
+    ds = TensorDataset(np.zeros((4, 2)))
+    before = scratch.default_generator.get_state()["mt19937"]["state"]["key"].copy()
+    with pytest.raises((TypeError, ValueError), match=match):
+        DataLoader(ds, **options)
+    np.testing.assert_array_equal(scratch.default_generator.get_state()["mt19937"]["state"]["key"], before)
+    assert [b[0].tolist() for b in DataLoader(ds, batch_size=4, shuffle=None)] == [np.zeros((4, 2)).tolist()]

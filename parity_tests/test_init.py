@@ -87,3 +87,32 @@ def test_gain_table_and_errors() -> None:
     with pytest.warns(UserWarning, match="zero-element"):
         nn.Linear(0, 3)
     assert init.uniform_(np.zeros((0, 3))).shape == (0, 3)
+
+
+GAIN_NAMES = [
+    *["linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d"],
+    *["sigmoid", "tanh", "relu", "leaky_relu", "selu", "Leaky_ReLU", "swish", "", None, 3],
+]
+GAIN_PARAMS = [None, 0, 1, -3, 2**70, 0.2, -0.5, math.nan, math.inf, 1e200, np.float64(0.2), np.float32(0.2)]
+GAIN_PARAMS += [np.int64(1), True, False, "0.2", [0.2], 1 + 0j]
+
+
+@pytest.mark.parametrize("nonlinearity", GAIN_NAMES)
+@pytest.mark.parametrize("param", GAIN_PARAMS, ids=repr)
+def test_calculate_gain_accepts_and_refuses_what_torch_does(nonlinearity: Any, param: Any) -> None:
+    """Every name of torch's table with every kind of slope: the same gain, or the same error and message
+    (torch takes an int that is not a bool, or a float — NumPy's float64 is one, its float32 and int64 are not)."""
+    try:
+        expected: Any = torch.nn.init.calculate_gain(nonlinearity, param)
+    except Exception as error:  # whichever torch raises, scratch must raise the same, with the same message
+        refusal: Exception | None = error
+    else:
+        refusal = None
+    if refusal is not None:
+        with pytest.raises(type(refusal)) as info:
+            init.calculate_gain(nonlinearity, param)
+        assert str(info.value) == str(refusal)
+    else:
+        gain = init.calculate_gain(nonlinearity, param)
+        assert type(gain) is type(expected)
+        assert gain == expected or (math.isnan(gain) and math.isnan(expected))

@@ -215,3 +215,62 @@ def test_the_regression_metric_averages_over_every_element() -> None:
     expected = torch.nn.functional.mse_loss(torch.from_numpy(out), torch.from_numpy(y)).item()
     assert tally.metric_name == "mse"
     assert tally.metric == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("part", "bad", "match"),
+    [
+        ("loader", None, "loader must be a DataLoader"),
+        ("loader", 3, "loader must be a DataLoader"),
+        ("loader", "batches", "loader must be a DataLoader"),
+        ("loader", iter([]), "loader must be a DataLoader"),  # no len: the log line counts the steps
+        ("test_loader", 3, "test_loader must be a DataLoader"),
+        ("model", None, "model must be a"),
+        ("optimizer", None, "optimizer must be a"),
+        ("criterion", None, "criterion must be a loss"),
+    ],
+)
+@pytest.mark.parametrize("side", ["scratch", "torch"])
+def test_train_names_a_missing_or_wrong_part(side: str, part: str, bad: Any, match: str) -> None:
+    """Before anything is drawn or trained, in both implementations (and evaluate's loader too)."""
+    run = Run(("simple", 2, 8, 3), ("SGD", {"lr": 0.1}), "blobs", 1, batch_size=16)
+    model, optimizer, criterion, loader, _ = build(run, np.float64, side)
+    parts = {"model": model, "loader": loader, "criterion": criterion, "optimizer": optimizer, "test_loader": None}
+    parts[part] = bad
+    fit, check = (train, evaluate) if side == "scratch" else (torch_train.train, torch_train.evaluate)
+    before = scratch.default_generator.get_state()["mt19937"]["state"]["key"].copy(), torch.get_rng_state()
+    with pytest.raises(TypeError, match=match):
+        fit(parts.pop("model"), parts.pop("loader"), parts.pop("criterion"), parts.pop("optimizer"), 1, **parts)
+    if part == "loader":
+        with pytest.raises(TypeError, match=f"evaluate: {match}"):
+            check(model, bad, criterion)
+    np.testing.assert_array_equal(scratch.default_generator.get_state()["mt19937"]["state"]["key"], before[0])
+    assert torch.equal(torch.get_rng_state(), before[1])
+
+
+def test_an_empty_loader_trains_nothing_and_logs_like_in_torch(capsys: pytest.CaptureFixture[str]) -> None:
+    """No batch, no metric: the summary gives the (NaN) loss only, the same on both sides, instead of a KeyError."""
+    X, y = np.zeros((0, 2)), np.zeros(0, np.int64)
+    scratch.manual_seed(0)
+    model = scratch.models.SimpleMLP(2, 4, 3)
+    history = train(
+        model,
+        scratch.data.make_loader(X, y, batch_size=4),
+        scratch.nn.CrossEntropyLoss(),
+        scratch.optim.SGD(model.parameters()),
+        2,
+        log_every=1,
+    )
+    ours = capsys.readouterr().out
+    torch_model = torch_impl.models.SimpleMLP(2, 4, 3)
+    torch_history = torch_train.train(
+        torch_model,
+        torch_data.make_loader(X, y, batch_size=4),
+        torch.nn.CrossEntropyLoss(),
+        torch.optim.SGD(torch_model.parameters()),
+        2,
+        log_every=1,
+    )
+    assert ours == capsys.readouterr().out == "Epoch [1/2], Train Loss: nan\nEpoch [2/2], Train Loss: nan\n"
+    assert history.loss == torch_history.loss == []
+    assert np.isnan(history.train_loss).all() and np.isnan(torch_history.train_loss).all()

@@ -152,12 +152,13 @@ class DataLoader:
         self,
         dataset: Dataset,
         batch_size: int = 1,
-        shuffle: bool = False,
+        shuffle: bool | None = None,
         sampler: Sampler | Iterable[int] | None = None,
         collate_fn: Callable[[list[Any]], Any] | None = None,
         drop_last: bool = False,
         generator: Generator | None = None,
     ) -> None:
+        shuffle, collate_fn = _check_options(dataset, shuffle, sampler, collate_fn)
         if sampler is not None and shuffle:
             raise ValueError("sampler option is mutually exclusive with shuffle")
         self.dataset = dataset
@@ -178,8 +179,9 @@ class DataLoader:
             yield self._fetch(indices)
 
     def _fetch(self, indices: Indices) -> Any:
+        """``collate_fn([dataset[i] for i in indices])``; a TensorDataset's default batch is one fancy-indexing call."""
         if isinstance(self.dataset, TensorDataset) and self.collate_fn is None:
-            return list(self.dataset[indices])
+            return list(self.dataset[indices])  # what default_collate would stack from the rows, directly
         collate = self.collate_fn or default_collate
         return collate([self.dataset[i] for i in indices.tolist()])
 
@@ -214,6 +216,25 @@ def make_loader(
 ) -> DataLoader:
     """``DataLoader(TensorDataset(*arrays), ...)``: the one-liner both implementations share."""
     return DataLoader(TensorDataset(*arrays), batch_size, shuffle, drop_last=drop_last, generator=generator)
+
+
+def _check_options(
+    dataset: Any, shuffle: Any, sampler: Any, collate_fn: Any
+) -> tuple[bool, Callable[[list[Any]], Any] | None]:
+    """``dataset`` has ``len`` and ``[i]``; ``shuffle`` is True, False or None (torch's default, no shuffling);
+    ``sampler`` an iterable of indices or None; ``collate_fn`` a function or None.
+
+    torch takes any truthy ``shuffle``, and finds the other three wrong only at the first batch.
+    """
+    if not (hasattr(dataset, "__getitem__") and hasattr(dataset, "__len__")):
+        raise TypeError(f"DataLoader: dataset must have len() and [index] (a Dataset), got {type(dataset).__name__}")
+    if sampler is not None and not isinstance(sampler, (Sampler, Iterable)):
+        raise TypeError(f"DataLoader: sampler must be an iterable of indices or None, got {type(sampler).__name__}")
+    if shuffle is not None and not isinstance(shuffle, (bool, np.bool_)):
+        raise TypeError(f"DataLoader: shuffle must be True, False or None, got {shuffle!r}")
+    if collate_fn is not None and not callable(collate_fn):
+        raise TypeError(f"DataLoader: collate_fn must be a function of a list of samples, got {collate_fn!r}")
+    return bool(shuffle), collate_fn
 
 
 def _check_generator(generator: Generator | None) -> Generator | None:

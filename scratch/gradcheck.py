@@ -22,7 +22,7 @@ class GradcheckError(RuntimeError):
     """The analytical and numerical Jacobians disagree."""
 
 
-@np.errstate(all="ignore")  # eps = 0 gives 0/0: a NaN Jacobian that fails the check, as in torch
+@np.errstate(all="ignore")  # inf − inf where f overflows: a NaN Jacobian that fails the check, as in torch
 def _numerical_jacobian(f: Callable[[], Array], x: Array, eps: float) -> Array:
     """Columns (f(x + ε e_j) − f(x − ε e_j)) / 2ε; ``x`` is perturbed in place and restored."""
     flat = x.reshape(-1)
@@ -68,6 +68,7 @@ def gradcheck(
     Like torch, it needs float64 values: float32 differences are too coarse.
     Returns True, or raises GradcheckError (returns False with ``raise_exception=False``).
     """
+    _check_tolerances(eps, atol, rtol, raise_exception)
     tensors = list(inputs) if isinstance(inputs, (tuple, list)) else [inputs]
     if any(isinstance(t, Tensor) and not isinstance(t, Parameter) for t in tensors):
         return _gradcheck_autograd(fn, tensors, eps, atol, rtol, raise_exception)
@@ -76,8 +77,6 @@ def gradcheck(
             f"gradcheck checks a manual backward: fn must have fn(*inputs) and fn.backward(grad_output) "
             f"(a layer, a model, a loss), got {type(fn).__name__}"
         )
-    for name, value in (("eps", eps), ("atol", atol), ("rtol", rtol)):
-        checks.real("gradcheck", name, value)
     args = list(inputs) if isinstance(inputs, (tuple, list)) else [inputs]
     if not args:
         raise ValueError("gradcheck: inputs is empty; inputs[0] is the array to differentiate")
@@ -111,6 +110,14 @@ def gradcheck(
         for p, grad in zip(params, saved_grads, strict=True):
             p.grad = grad
     return True
+
+
+def _check_tolerances(eps: Any, atol: Any, rtol: Any, raise_exception: Any) -> None:
+    """eps > 0 and finite (eps = 0 would give 0/0, a NaN Jacobian that torch reports as a mismatch); atol, rtol ≥ 0."""
+    checks.real("gradcheck", "eps", eps, positive=True, finite=True)
+    checks.real("gradcheck", "atol", atol, minimum=0.0)
+    checks.real("gradcheck", "rtol", rtol, minimum=0.0)
+    checks.boolean("gradcheck", "raise_exception", raise_exception)
 
 
 def _gradcheck_autograd(

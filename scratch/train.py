@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from common import Array
-from common.training import LOG_LINE, History, Tally, check_train_args, progress_bar
+from common.training import LOG_LINE, History, Tally, check_loader, check_parts, check_train_args, progress_bar
 from scratch.data import DataLoader
 from scratch.nn.module import Module
 from scratch.optim import Optimizer
@@ -66,7 +66,8 @@ def train(
     ``test_loader``, each epoch ends with ``evaluate`` on it (which draws its own
     base seed from the random stream, as any DataLoader does).
     """
-    check_train_args(epochs, log_every, progress)
+    check_parts(model, criterion, optimizer, Module, Optimizer)
+    check_train_args(loader, epochs, log_every, progress, test_loader)
     history = History()
     steps = len(loader)
     bar = progress_bar(epochs * steps, progress)
@@ -96,6 +97,7 @@ def evaluate(model: Module, loader: DataLoader, criterion: Criterion) -> tuple[f
     The model runs in eval mode and its previous mode is restored; no parameter
     or gradient changes.
     """
+    check_loader("evaluate", "loader", loader)
     was_training = model.training
     model.eval()
     tally = Tally()

@@ -1,8 +1,8 @@
 """Checkpoints of a torch model and optimizer (~ scratch/checkpoint.py).
 
-``save_checkpoint``/``load_checkpoint`` use ``torch.save``'s format for a ``.pt``
-path and the shared ``.npz`` format of common/checkpoint.py for a ``.npz`` path,
-which is how a run crosses between the implementations:
+``save_checkpoint`` uses ``torch.save``'s format for a ``.pt`` path and the shared ``.npz``
+format of common/checkpoint.py for a ``.npz`` path; ``load_checkpoint`` reads either, whatever
+the file's name.  The ``.npz`` format is how a run crosses between the implementations:
 
 * scratch → torch: ``scratch.checkpoint.save_checkpoint("run.npz", ...)``, then
   ``torch_impl.checkpoint.load_checkpoint("run.npz", model, optimizer)``;
@@ -28,13 +28,14 @@ from common.checkpoint import (
     FORMAT,
     CheckpointError,
     atomic_write,
-    check_model_state,
-    check_optimizer_state,
+    checked_groups,
     digest,
-    merge_param_groups,
+    is_npz,
     read_npz,
     write_npz,
+    written_by_torch,
 )
+from common.checkpoint_checks import check_constructor_options, check_model_state, check_optimizer_state
 
 __all__ = ["CheckpointError", "load_checkpoint", "save_checkpoint"]
 
@@ -43,6 +44,7 @@ def save_checkpoint(
     path: str | os.PathLike[str], model: nn.Module, optimizer: torch.optim.Optimizer | None = None
 ) -> None:
     """Write the model's (and the optimizer's) state: torch.save for ``.pt``, the shared format for ``.npz``."""
+    _check_arguments("save_checkpoint", path, model, optimizer)
     optimizer_state = None if optimizer is None else (type(optimizer).__name__, optimizer.state_dict())
     if Path(path).suffix == ".npz":
         write_npz(path, _to_numpy(model.state_dict()), None if optimizer_state is None else _to_numpy(optimizer_state))
@@ -56,21 +58,52 @@ def load_checkpoint(
     path: str | os.PathLike[str], model: nn.Module, optimizer: torch.optim.Optimizer | None = None
 ) -> None:
     """Load a checkpoint (``.pt`` from torch, ``.npz`` from either implementation) into ``model`` and ``optimizer``."""
-    model_state, optimizer_state = read_npz(path) if Path(path).suffix == ".npz" else _read_pt(path)
-    check_model_state(path, model_state, {k: tuple(v.shape) for k, v in model.state_dict().items()})
+    _check_arguments("load_checkpoint", path, model, optimizer)
+    shared = not written_by_torch(path) and (Path(path).suffix == ".npz" or is_npz(path))
+    model_state, optimizer_state = read_npz(path) if shared else _read_pt(path)
+    check_model_state(path, model_state, {k: _spec(v) for k, v in model.state_dict().items()})
     if optimizer is not None:
-        shapes = [[tuple(p.shape) for p in group["params"]] for group in optimizer.param_groups]
-        saved = check_optimizer_state(path, optimizer_state, type(optimizer).__name__, shapes)
-        saved["param_groups"] = merge_param_groups(saved["param_groups"], optimizer.param_groups)
+        params = [[_spec(p) for p in group["params"]] for group in optimizer.param_groups]
+        name = type(optimizer).__name__
+        saved = check_optimizer_state(path, optimizer_state, name, params, optimizer.param_groups)
+        stand_in = [torch.zeros(1, requires_grad=True)]
+        check_constructor_options(path, type(optimizer), saved["param_groups"], lambda: stand_in)
         saved["state"] = {i: {k: torch.from_numpy(v) for k, v in s.items()} for i, s in saved["state"].items()}
-    previous = {k: v.clone() for k, v in model.state_dict().items()}
-    model.load_state_dict({k: torch.from_numpy(v) for k, v in model_state.items()})
-    if optimizer is not None:
-        try:
+    previous = _clone(model.state_dict()), None if optimizer is None else _clone(optimizer.state_dict())
+    try:
+        model.load_state_dict({k: torch.from_numpy(v) for k, v in model_state.items()})
+        if optimizer is not None:
             optimizer.load_state_dict(saved)
-        except Exception:
-            model.load_state_dict(previous)
-            raise
+    except BaseException:  # nothing changes on a failed call: put back what was written
+        model.load_state_dict(previous[0])
+        if optimizer is not None and previous[1] is not None:
+            optimizer.load_state_dict(previous[1])
+        raise
+
+
+def _check_arguments(where: str, path: Any, model: Any, optimizer: Any) -> None:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"{where}: path must be a str or a pathlib.Path, got {type(path).__name__}")
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"{where}: model must be a torch.nn.Module, got {type(model).__name__}")
+    if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"{where}: optimizer must be a torch.optim.Optimizer or None, got {type(optimizer).__name__}")
+
+
+def _spec(tensor: torch.Tensor) -> tuple[tuple[int, ...], np.dtype[Any]]:
+    """The shape and NumPy dtype of a tensor (what a checkpoint's entry must fit)."""
+    return tuple(tensor.shape), torch.empty((), dtype=tensor.dtype).numpy().dtype
+
+
+def _clone(value: Any) -> Any:
+    """A copy of a nested state in which every tensor is cloned (torch's state dicts hold the live tensors)."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().clone()
+    if isinstance(value, dict):
+        return {k: _clone(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_clone(v) for v in value)
+    return value
 
 
 def _read_pt(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, Any] | None]:
@@ -87,12 +120,16 @@ def _read_pt(path: str | os.PathLike[str]) -> tuple[dict[str, Any], dict[str, An
     saved_digest = content.pop("sha256", None)
     if saved_digest != digest(_to_numpy(content)):
         raise CheckpointError(f"{path} is not a readable checkpoint: its checksum does not match (damaged file)")
-    model_state = _to_numpy(dict(content["model"]))
-    if content.get("optimizer") is None:
-        return model_state, None
-    name, state = _to_numpy(content["optimizer"])
-    param_state = {i: {k: np.asarray(v) for k, v in s.items() if v is not None} for i, s in state["state"].items()}
-    return model_state, {"type": name, "state": param_state, "param_groups": state["param_groups"]}
+    try:  # the structure torch_impl writes: {key: tensor}, and (name, {'state': {i: {key: tensor}}, 'param_groups'})
+        model_state = {k: np.asarray(v) for k, v in _to_numpy(dict(content["model"])).items()}
+        if content.get("optimizer") is None:
+            return model_state, None
+        name, state = _to_numpy(content["optimizer"])
+        param_state = {i: {k: np.asarray(v) for k, v in s.items() if v is not None} for i, s in state["state"].items()}
+        groups = state["param_groups"]
+    except (AttributeError, KeyError, TypeError, ValueError) as error:
+        raise CheckpointError(f"{path}: its entries are not a checkpoint's: {error}") from error
+    return model_state, {"type": str(name), "state": param_state, "param_groups": checked_groups(path, groups)}
 
 
 def _to_numpy(value: Any) -> Any:

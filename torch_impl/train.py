@@ -19,7 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from common.training import LOG_LINE, History, Tally, check_train_args, progress_bar
+from common.training import LOG_LINE, History, Tally, check_loader, check_parts, check_train_args, progress_bar
 
 __all__ = ["History", "evaluate", "train", "train_step"]
 
@@ -56,7 +56,8 @@ def train(
     ``test_loader``, each epoch ends with ``evaluate`` on it (which draws its own
     base seed from the random stream, as any DataLoader does).
     """
-    check_train_args(epochs, log_every, progress)
+    check_parts(model, criterion, optimizer, nn.Module, torch.optim.Optimizer)
+    check_train_args(loader, epochs, log_every, progress, test_loader)
     history = History()
     steps = len(loader)
     bar = progress_bar(epochs * steps, progress)
@@ -87,6 +88,7 @@ def evaluate(model: nn.Module, loader: DataLoader, criterion: nn.Module) -> tupl
     The model runs in eval mode (and, by the decorator, without building a
     graph); its previous mode is restored; no parameter or gradient changes.
     """
+    check_loader("evaluate", "loader", loader)
     was_training = model.training
     model.eval()
     tally = Tally()

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike
 
-from common import Array
+from common import Array, checks
 
 VJP = Callable[[Array], Sequence[Array | None]]
 _recording = [True]
@@ -114,6 +114,7 @@ class Tensor:
         return self.grad_fn is None
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        checks.boolean("requires_grad_", "requires_grad", requires_grad)
         if not self.is_leaf and not requires_grad:
             raise RuntimeError("you can only change requires_grad flags of leaf variables.")
         if requires_grad and self.data.dtype.kind not in "fc":
@@ -197,13 +198,13 @@ class Tensor:
         return ops.index(self, index)
 
     def sum(self, dim: int | tuple[int, ...] | None = None, keepdim: bool = False) -> Tensor:
-        return ops.sum(self, dim, keepdim)
+        return ops.sum(self, dim, checks.boolean("sum", "keepdim", keepdim))
 
     def mean(self, dim: int | tuple[int, ...] | None = None, keepdim: bool = False) -> Tensor:
-        return ops.mean(self, dim, keepdim)
+        return ops.mean(self, dim, checks.boolean("mean", "keepdim", keepdim))
 
     def max(self, dim: int | None = None, keepdim: bool = False) -> Any:
-        return ops.max_all(self) if dim is None else ops.max_dim(self, dim, keepdim)
+        return ops.max_all(self) if dim is None else ops.max_dim(self, dim, checks.boolean("max", "keepdim", keepdim))
 
     def exp(self) -> Tensor:
         return ops.exp(self)

@@ -49,6 +49,7 @@ class BatchNorm1d(Module):
         self.num_features, self.eps, self.momentum = _check_options(num_features, eps, momentum)
         self.affine = checks.boolean("BatchNorm1d", "affine", affine)
         self.track_running_stats = checks.boolean("BatchNorm1d", "track_running_stats", track_running_stats)
+        checks.boolean("BatchNorm1d", "bias", bias)
         dtype = checks.float_dtype("BatchNorm1d", np.float32 if dtype is None else dtype)
         self.weight = Parameter(np.ones(num_features, dtype)) if affine else None
         self.bias = Parameter(np.zeros(num_features, dtype)) if affine and bias else None

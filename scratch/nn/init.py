@@ -42,24 +42,32 @@ def _fill(tensor: T, values: Array) -> T:
     return tensor
 
 
-def _generator(generator: Generator | None) -> Generator:
+def _generator(name: str, generator: Any) -> Generator:
+    """The stream to draw from: ``generator``, or the global one when it is None."""
+    if generator is not None and not isinstance(generator, Generator):
+        hint = " (a torch.Generator draws for torch.nn.init)" if type(generator).__module__.startswith("torch") else ""
+        raise TypeError(
+            f"init.{name}: generator must be a scratch.Generator or None, got {type(generator).__name__}{hint}"
+        )
     return default_generator if generator is None else generator
 
 
 def uniform_(tensor: T, a: float = 0.0, b: float = 1.0, generator: Generator | None = None) -> T:
     """Fill with U(a, b)."""
     data = _floating("uniform_", tensor)
+    stream = _generator("uniform_", generator)
     _check_uniform_bounds(a, b, data.dtype)
-    return _fill(tensor, _generator(generator).uniform(data.shape, a, b, data.dtype))
+    return _fill(tensor, stream.uniform(data.shape, a, b, data.dtype))
 
 
 def normal_(tensor: T, mean: float = 0.0, std: float = 1.0, generator: Generator | None = None) -> T:
     """Fill with N(mean, std²)."""
     data = _floating("normal_", tensor)
+    stream = _generator("normal_", generator)
     checks.real("init.normal_", "mean", mean)
     if not checks.real("init.normal_", "std", std) >= 0:  # NaN too, as torch
         raise ValueError(f"normal expects std >= 0.0, but found std {std}")
-    return _fill(tensor, _generator(generator).normal(data.shape, mean, std, data.dtype))
+    return _fill(tensor, stream.normal(data.shape, mean, std, data.dtype))
 
 
 def _check_uniform_bounds(a: float, b: float, dtype: np.dtype[Any]) -> None:
@@ -82,20 +90,30 @@ def ones_(tensor: T) -> T:
     return _fill(tensor, np.ones((), _array(tensor).dtype))
 
 
+LINEAR_FNS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")
+
+
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
-    """The recommended gain for a nonlinearity (torch's table)."""
-    if nonlinearity in ("linear", "conv1d", "conv2d", "conv3d", "sigmoid"):
-        return 1.0
+    """The recommended gain for a nonlinearity (torch's table); ``param`` is leaky_relu's slope (others ignore it)."""
+    if nonlinearity in LINEAR_FNS or nonlinearity == "sigmoid":
+        return 1
     if nonlinearity == "tanh":
         return 5.0 / 3
     if nonlinearity == "relu":
         return math.sqrt(2.0)
     if nonlinearity == "leaky_relu":
-        slope = 0.01 if param is None else param
+        slope = 0.01 if param is None else _slope(param)
         return math.sqrt(2.0 / (1 + slope**2))
     if nonlinearity == "selu":
         return 3.0 / 4
     raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
+
+
+def _slope(param: Any) -> float:
+    """leaky_relu's slope as torch takes it: an int (not a bool) or a float (NumPy's float64 is one)."""
+    if isinstance(param, bool) or not isinstance(param, (int, float)):
+        raise ValueError(f"negative_slope {param} not a valid number")
+    return param
 
 
 def _calculate_fan_in_and_fan_out(tensor: Parameter | Array) -> tuple[int, int]:
@@ -129,6 +147,7 @@ def kaiming_uniform_(
     generator: Generator | None = None,
 ) -> T:
     """He init: U(−bound, bound), bound = √3 · gain/√fan (computed in torch's order, to the last bit)."""
+    _generator("kaiming_uniform_", generator)
     if _is_empty(tensor):
         return tensor
     fan = _fan(tensor, mode)
@@ -145,6 +164,7 @@ def kaiming_normal_(
     generator: Generator | None = None,
 ) -> T:
     """He init: N(0, std²), std = gain/√fan."""
+    _generator("kaiming_normal_", generator)
     if _is_empty(tensor):
         return tensor
     fan = _fan(tensor, mode)
@@ -154,6 +174,8 @@ def kaiming_normal_(
 
 def xavier_uniform_(tensor: T, gain: float = 1.0, generator: Generator | None = None) -> T:
     """Glorot init: U(−a, a), a = √3 · gain·√(2/(fan_in + fan_out))."""
+    _generator("xavier_uniform_", generator)
+    checks.real("init.xavier_uniform_", "gain", gain)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     a = math.sqrt(3.0) * std
@@ -162,6 +184,8 @@ def xavier_uniform_(tensor: T, gain: float = 1.0, generator: Generator | None = 
 
 def xavier_normal_(tensor: T, gain: float = 1.0, generator: Generator | None = None) -> T:
     """Glorot init: N(0, std²), std = gain·√(2/(fan_in + fan_out))."""
+    _generator("xavier_normal_", generator)
+    checks.real("init.xavier_normal_", "gain", gain)
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     return normal_(tensor, 0.0, std, generator)

@@ -28,6 +28,7 @@ class Linear(Module):
         self.in_features = checks.integer("Linear", "in_features", in_features, minimum=0)
         self.out_features = checks.integer("Linear", "out_features", out_features, minimum=0)
         dtype = checks.float_dtype("Linear", np.float32 if dtype is None else dtype)
+        checks.boolean("Linear", "bias", bias)
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
         self.reset_parameters()

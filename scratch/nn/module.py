@@ -266,8 +266,10 @@ class Module:
         return self.to(np.float32)
 
     def train(self, mode: bool = True) -> Module:
+        if not isinstance(mode, (bool, np.bool_)):
+            raise ValueError("training mode is expected to be boolean")
         for module in self.modules():
-            object.__setattr__(module, "training", mode)
+            object.__setattr__(module, "training", bool(mode))
         return self
 
     def eval(self) -> Module:

@@ -73,6 +73,9 @@ def batch_norm(
 ) -> Array:
     """y = γ·(x − μ)/√(σ² + ε) + β with the batch's statistics in training (updating the running ones in
     place) and the running statistics otherwise."""
+    checks.boolean("batch_norm", "training", training)
+    checks.real("batch_norm", "momentum", momentum, finite=True)
+    checks.real("batch_norm", "eps", eps, minimum=0.0, finite=True)
     batch = training or running_mean is None or running_var is None
     x = check_input("batch_norm", x, None, batch, eps)
     r = rows(x)
