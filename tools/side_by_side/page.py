@@ -99,7 +99,7 @@ def resolve(ref: str) -> Any:
 
 
 def path_of(ref: str) -> str:
-    return Path(inspect.getsourcefile(resolve(ref)) or "").resolve().relative_to(ROOT).as_posix()
+    return Path(inspect.getsourcefile(inspect.unwrap(resolve(ref))) or "").resolve().relative_to(ROOT).as_posix()
 
 
 def source_of(source: Source) -> str:
