@@ -87,8 +87,9 @@ class BatchNorm1d(Module):
             mean, var = np.zeros(self.num_features, x.dtype), np.ones(self.num_features, x.dtype)
         else:
             mean, var = N.batch_statistics(r)
-            if self.training and count is not None:
-                self._track(mean, var, len(r), int(count))
+            if self.training and count is not None and self.running_mean is not None and self.running_var is not None:
+                momentum = 1 / int(count) if self.momentum is None else self.momentum  # None: a cumulative average
+                N.update_running(self.running_mean, self.running_var, mean, var, len(r), momentum)
         invstd = 1 / np.sqrt(var + x.dtype.type(self.eps))
         x_hat = (r - mean) * invstd
         self.saved.x_hat, self.saved.invstd, self.saved.shape = x_hat, invstd, x.shape
@@ -109,15 +110,6 @@ class BatchNorm1d(Module):
         if self.bias is not None:
             self.bias.accumulate_grad(dbias)
         return N.unrows(dx, saved.shape) if g.ndim == 3 else dx
-
-    def _track(self, mean: Array, var: Array, m: int, count: int) -> None:
-        """Move the running estimates towards the batch's μ and unbiased σ² (a cumulative average when
-        ``momentum`` is None)."""
-        if self.running_mean is not None and self.running_var is not None:
-            momentum = 1 / count if self.momentum is None else self.momentum
-            unbiased_var = var * var.dtype.type(m / (m - 1))
-            self.running_mean[...] = (1 - momentum) * self.running_mean + momentum * mean
-            self.running_var[...] = (1 - momentum) * self.running_var + momentum * unbiased_var
 
     def extra_repr(self) -> str:
         return (

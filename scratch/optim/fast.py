@@ -99,8 +99,9 @@ def _flat_state(
 def sgd_step(optimizer: SGD, group: dict[str, Any]) -> None:
     """``SGD(fused=True)``: every parameter that has a gradient, slice by slice, in place (the plain rule where
     an array is not contiguous)."""
-    for p in (p for p in group["params"] if p.grad is not None):
-        assert p.grad is not None
+    for p in group["params"]:
+        if p.grad is None:
+            continue
         chunk = _chunk(optimizer, p.dtype)
         state = optimizer.state[p] if group["momentum"] != 0 else {}
         buf = state.get("momentum_buffer")

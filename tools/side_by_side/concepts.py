@@ -182,8 +182,9 @@ CONCEPTS: list[Concept] = [
         name="BatchNorm1d",
         group="Layers",
         scratch=(
-            src("scratch.nn.batchnorm:BatchNorm1d", "forward", "backward", "_track"),
+            src("scratch.nn.batchnorm:BatchNorm1d", "forward", "backward"),
             src("scratch.nn.functional.normalization:batch_statistics"),
+            src("scratch.nn.functional.normalization:update_running"),
             src("scratch.nn.functional.normalization:batch_norm_backward"),
         ),
         formula=(Doc("scratch.nn.batchnorm:BatchNorm1d", 2),),

@@ -50,14 +50,11 @@ def batch_statistics(x: Array) -> tuple[Array, Array]:
 
 
 @np.errstate(all="ignore")
-def update_running(running: Array, batch: Array, momentum: float) -> None:
-    """running ← (1 − momentum)·running + momentum·batch, in place (torch's convention for momentum)."""
-    running[...] = (1 - momentum) * running + momentum * batch
-
-
-def unbiased(var: Array, m: int) -> Array:
-    """The unbiased variance m/(m − 1)·σ² that the running estimate tracks."""
-    return var * var.dtype.type(m / (m - 1))
+def update_running(running_mean: Array, running_var: Array, mean: Array, var: Array, m: int, momentum: float) -> None:
+    """running ← (1 − momentum)·running + momentum·batch, in place (torch's convention for momentum), for the
+    mean and for the unbiased variance m/(m − 1)·σ² of the batch's m values per channel."""
+    running_mean[...] = (1 - momentum) * running_mean + momentum * mean
+    running_var[...] = (1 - momentum) * running_var + momentum * (var * var.dtype.type(m / (m - 1)))
 
 
 @np.errstate(all="ignore")
@@ -86,8 +83,7 @@ def batch_norm(
     elif batch:
         mean, var = batch_statistics(r)
         if training and running_mean is not None and running_var is not None:
-            update_running(running_mean, mean, momentum)
-            update_running(running_var, unbiased(var, len(r)), momentum)
+            update_running(running_mean, running_var, mean, var, len(r), momentum)
     else:
         mean, var = running_mean, running_var
     y = (r - mean) * (1 / np.sqrt(var + x.dtype.type(eps)))
